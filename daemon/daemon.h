@@ -1,0 +1,64 @@
+/* The daemon's state and life cycle: one sd-event loop, the store, the configuration,
+ * the sitting tracker, signals and reload. */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "store.h"
+#include "tracker.h"
+
+struct limber_daemon {
+        sd_event *event;
+        sd_bus *bus;
+        sd_bus_slot *vtable_slot;
+        sd_bus_slot *name_lost_slot;
+        sd_event_source *sigterm_source;
+        sd_event_source *sigint_source;
+        sd_event_source *sighup_source;
+        sd_event_source *tracker_timer;
+
+        char *config_path;
+        bool config_must_exist;         /* given with --config */
+        char *state_dir;
+        char *data_dir;
+        char *plugin_dir;
+        const char *home;
+        bool replace;
+
+        struct limber_config *config;
+        struct limber_store *store;
+        struct limber_tracker tracker;
+};
+
+struct limber_daemon_args {
+        char *config_path;
+        bool config_must_exist;
+        char *state_dir;
+        char *data_dir;
+        char *plugin_dir;
+        const char *home;
+        bool replace;
+};
+
+/* Takes ownership of args' strings and of config. Opens the store; on failure returns
+ * negative errno after logging why. */
+int limber_daemon_new(struct limber_daemon_args *args, struct limber_config *config,
+                      struct limber_daemon **ret);
+
+/* Connects to the bus, takes the name and runs until told to stop. Returns the exit status. */
+int limber_daemon_run(struct limber_daemon *d);
+
+void limber_daemon_free(struct limber_daemon *d);
+
+/* Re-reads the configuration. On a bad file the running configuration stays, and
+ * *ret_errors (caller frees) says what is wrong. */
+int limber_daemon_reload(struct limber_daemon *d, char **ret_errors);
+
+/* An idle or active report from any source. */
+int limber_daemon_report_idle(struct limber_daemon *d, bool idle);
+
+/* The loop's idea of the wall clock, in microseconds since the epoch. */
+usec_t limber_daemon_now(struct limber_daemon *d);

@@ -1,0 +1,450 @@
+/* The state database: activities, desk spans, sessions and their outcomes, in SQLite.
+ *
+ * WAL mode with synchronous=FULL: a write has reached the disk when the call returns,
+ * so a reply sent after it survives a kill or a power cut. Every write is one
+ * transaction. The schema is versioned with PRAGMA user_version; migrations only go
+ * forward, each in its own transaction. */
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-id128.h>
+
+struct limber_store {
+        sqlite3 *db;
+        char *path;
+};
+
+/* migrations[i] takes the schema from version i to i + 1. */
+static const char *const migrations[] = {
+        /* 0 -> 1 */
+        "CREATE TABLE activities ("
+        "  id TEXT PRIMARY KEY,"
+        "  source TEXT NOT NULL,"
+        "  external_id TEXT,"
+        "  kind TEXT NOT NULL,"
+        "  title TEXT,"
+        "  start_us INTEGER NOT NULL,"
+        "  duration_us INTEGER NOT NULL CHECK (duration_us > 0),"
+        "  distance_m REAL NOT NULL DEFAULT 0,"
+        "  created_us INTEGER NOT NULL,"
+        "  UNIQUE (source, external_id)"
+        ");"
+        "CREATE INDEX activities_start ON activities (start_us);"
+        /* What the idle sources saw: one row per stretch of one state; end_us is NULL
+         * while the stretch goes on. */
+        "CREATE TABLE desk_spans ("
+        "  id INTEGER PRIMARY KEY,"
+        "  state TEXT NOT NULL CHECK (state IN ('active', 'idle')),"
+        "  start_us INTEGER NOT NULL,"
+        "  end_us INTEGER CHECK (end_us IS NULL OR end_us >= start_us)"
+        ");"
+        "CREATE INDEX desk_spans_start ON desk_spans (start_us);"
+        /* Planned sessions. id derives from (rule, day, slot); sequence and
+         * last_modified_us are what the feed publishes. */
+        "CREATE TABLE sessions ("
+        "  id TEXT PRIMARY KEY,"
+        "  kind TEXT NOT NULL,"
+        "  rule TEXT NOT NULL,"
+        "  day TEXT NOT NULL,"
+        "  slot INTEGER NOT NULL,"
+        "  routine TEXT,"
+        "  title TEXT NOT NULL,"
+        "  reason TEXT,"
+        "  start_us INTEGER NOT NULL,"
+        "  end_us INTEGER NOT NULL CHECK (end_us > start_us),"
+        "  status TEXT NOT NULL,"
+        "  sequence INTEGER NOT NULL DEFAULT 0,"
+        "  last_modified_us INTEGER NOT NULL,"
+        "  created_us INTEGER NOT NULL"
+        ");"
+        "CREATE INDEX sessions_start ON sessions (start_us);"
+        /* Every outcome given, in order; a session's status is its latest. */
+        "CREATE TABLE outcomes ("
+        "  id INTEGER PRIMARY KEY,"
+        "  session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+        "  outcome TEXT NOT NULL CHECK (outcome IN ('completed', 'skipped', 'snoozed', 'missed')),"
+        "  at_us INTEGER NOT NULL,"
+        "  snooze_us INTEGER"
+        ");"
+        "CREATE INDEX outcomes_session ON outcomes (session_id);",
+};
+
+#define SCHEMA_VERSION ((int) (sizeof migrations / sizeof migrations[0]))
+
+int limber_store_schema_version(void) {
+        return SCHEMA_VERSION;
+}
+
+const char *limber_store_error(struct limber_store *s) {
+        return sqlite3_errmsg(s->db);
+}
+
+static int errno_from_sqlite(int rc) {
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_ROW:
+        case SQLITE_DONE: return 0;
+        case SQLITE_NOMEM: return -ENOMEM;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED: return -EBUSY;
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_AUTH: return -EACCES;
+        case SQLITE_FULL: return -ENOSPC;
+        case SQLITE_CANTOPEN: return -ENOENT;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB: return -EBADMSG;
+        case SQLITE_CONSTRAINT: return -EEXIST;
+        default: return -EIO;
+        }
+}
+
+/* For a result code known to be a failure, a negative errno that is never 0. */
+static int failure(int rc) {
+        int r = errno_from_sqlite(rc);
+        return r < 0 ? r : -EIO;
+}
+
+static const char *or_str(const char *s, const char *fallback) {
+        return s ? s : fallback;
+}
+
+static int query_int(sqlite3 *db, const char *sql, int *ret) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) {
+                        *ret = sqlite3_column_int(st, 0);
+                        rc = SQLITE_OK;
+                }
+        }
+        sqlite3_finalize(st);
+        return rc;
+}
+
+static int migrate(struct limber_store *s, char **ret_error) {
+        int version, rc;
+
+        rc = query_int(s->db, "PRAGMA user_version", &version);
+        if (rc != SQLITE_OK)
+                goto fail;
+        if (version > SCHEMA_VERSION) {
+                if (asprintf(ret_error, "%s: schema version %d is newer than this limberd knows (%d); "
+                             "it was written by a newer limber", s->path, version, SCHEMA_VERSION) < 0)
+                        *ret_error = NULL;
+                return -EPROTO;
+        }
+
+        for (; version < SCHEMA_VERSION; version++) {
+                char pragma[64];
+                snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version + 1);
+
+                rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+                if (rc == SQLITE_OK)
+                        rc = sqlite3_exec(s->db, migrations[version], NULL, NULL, NULL);
+                if (rc == SQLITE_OK)
+                        rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+                if (rc == SQLITE_OK)
+                        rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+                if (rc != SQLITE_OK) {
+                        if (asprintf(ret_error, "%s: migrating the schema to version %d failed: %s",
+                                     s->path, version + 1, sqlite3_errmsg(s->db)) < 0)
+                                *ret_error = NULL;
+                        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                        return failure(rc);
+                }
+        }
+        return 0;
+
+fail:
+        if (asprintf(ret_error, "%s: %s", s->path, sqlite3_errmsg(s->db)) < 0)
+                *ret_error = NULL;
+        return failure(rc);
+}
+
+int limber_store_open(const char *path, struct limber_store **ret, char **ret_error) {
+        struct limber_store *s;
+        int r;
+
+        *ret = NULL;
+        *ret_error = NULL;
+
+        s = calloc(1, sizeof *s);
+        if (!s || !(s->path = strdup(path))) {
+                free(s);
+                return -ENOMEM;
+        }
+
+        int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                 SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE, NULL);
+        if (rc != SQLITE_OK)
+                goto fail;
+
+        sqlite3_extended_result_codes(s->db, 1);
+        sqlite3_busy_timeout(s->db, 5000);
+
+        /* The first statement that reads the file tells a non-database apart. */
+        char *mode = NULL;
+        sqlite3_stmt *st;
+        rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) {
+                        mode = strdup((const char *) sqlite3_column_text(st, 0));
+                        rc = SQLITE_OK;
+                }
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_OK) {
+                free(mode);
+                goto fail;
+        }
+        if (!mode || strcmp(mode, "wal") != 0) {
+                if (asprintf(ret_error, "%s: cannot switch to WAL mode (journal mode is %s)",
+                             path, or_str(mode, "unknown")) < 0)
+                        *ret_error = NULL;
+                free(mode);
+                limber_store_close(s);
+                return -EIO;
+        }
+        free(mode);
+
+        rc = sqlite3_exec(s->db,
+                          "PRAGMA synchronous = FULL;"
+                          "PRAGMA foreign_keys = ON;", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                goto fail;
+
+        char *check = NULL;
+        rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+        if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                check = strdup(or_str((const char *) sqlite3_column_text(st, 0), ""));
+        rc = sqlite3_finalize(st);
+        if (rc != SQLITE_OK) {
+                free(check);
+                goto fail;
+        }
+        if (!check || strcmp(check, "ok") != 0) {
+                if (asprintf(ret_error, "%s: the database is damaged (%s); it is left as it is",
+                             path, or_str(check, "quick_check failed")) < 0)
+                        *ret_error = NULL;
+                free(check);
+                limber_store_close(s);
+                return -EBADMSG;
+        }
+        free(check);
+
+        r = migrate(s, ret_error);
+        if (r < 0) {
+                limber_store_close(s);
+                return r;
+        }
+
+        *ret = s;
+        return 0;
+
+fail:
+        if (asprintf(ret_error, "%s: %s%s", path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
+                     (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT
+                     ? "; it is left as it is" : "") < 0)
+                *ret_error = NULL;
+        r = failure(rc);
+        limber_store_close(s);
+        return r;
+}
+
+void limber_store_close(struct limber_store *s) {
+        if (!s)
+                return;
+        sqlite3_close_v2(s->db);
+        free(s->path);
+        free(s);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
+        if (s)
+                sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+static int find_activity(struct limber_store *s, const char *source, const char *external_id, char *ret_id) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, "SELECT id FROM activities WHERE source = ? AND external_id = ?",
+                                    -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return errno_from_sqlite(rc);
+        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, external_id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        int r = 0;
+        if (rc == SQLITE_ROW) {
+                snprintf(ret_id, LIMBER_ID_LEN + 1, "%s", (const char *) sqlite3_column_text(st, 0));
+                r = 1;
+        } else if (rc != SQLITE_DONE)
+                r = errno_from_sqlite(rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+int limber_store_add_activity(struct limber_store *s, struct limber_activity *a, usec_t now) {
+        sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return errno_from_sqlite(rc);
+
+        if (a->external_id) {
+                r = find_activity(s, a->source, a->external_id, a->id);
+                if (r != 0) {
+                        if (r > 0)
+                                r = 0;  /* stored already: nothing to write */
+                        goto finish;
+                }
+        }
+
+        sd_id128_t id;
+        r = sd_id128_randomize(&id);
+        if (r < 0)
+                goto finish;
+        sd_id128_to_string(id, a->id);
+
+        rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO activities (id, source, external_id, kind, title, start_us, "
+                                "duration_us, distance_m, created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, a->source, -1, SQLITE_STATIC);
+                bind_text_or_null(st, 3, a->external_id);
+                sqlite3_bind_text(st, 4, limber_activity_kind_to_string(a->kind), -1, SQLITE_STATIC);
+                bind_text_or_null(st, 5, a->title);
+                sqlite3_bind_int64(st, 6, (sqlite3_int64) a->start);
+                sqlite3_bind_int64(st, 7, (sqlite3_int64) a->duration);
+                sqlite3_bind_double(st, 8, a->distance_m);
+                sqlite3_bind_int64(st, 9, (sqlite3_int64) now);
+                rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        r = rc == SQLITE_DONE ? 1 : failure(rc);
+
+finish:
+        if (r >= 0) {
+                rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+                if (rc != SQLITE_OK)
+                        r = failure(rc);
+        }
+        if (r < 0)
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+}
+
+static char *column_strdup(sqlite3_stmt *st, int i) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        return t ? strdup((const char *) t) : NULL;
+}
+
+int limber_store_list_activities(struct limber_store *s, usec_t from, usec_t until,
+                                 struct limber_activity **ret, size_t *ret_n) {
+        struct limber_activity *list = NULL;
+        size_t n = 0, allocated = 0;
+        sqlite3_stmt *st;
+        int r = 0;
+
+        int rc = sqlite3_prepare_v2(s->db,
+                                    "SELECT id, source, external_id, kind, title, start_us, duration_us, distance_m "
+                                    "FROM activities WHERE start_us >= ? AND (? = 0 OR start_us < ?) "
+                                    "ORDER BY start_us, id", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return errno_from_sqlite(rc);
+
+        /* SQLite integers are signed; clamp so a bound of 2^64-1 still means "everything". */
+        sqlite3_int64 lo = from > INT64_MAX ? INT64_MAX : (sqlite3_int64) from;
+        sqlite3_int64 hi = until > INT64_MAX ? INT64_MAX : (sqlite3_int64) until;
+        sqlite3_bind_int64(st, 1, lo);
+        sqlite3_bind_int64(st, 2, hi);
+        sqlite3_bind_int64(st, 3, hi);
+
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (n == allocated) {
+                        size_t na = allocated ? allocated * 2 : 16;
+                        struct limber_activity *nl = realloc(list, na * sizeof *nl);
+                        if (!nl) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        list = nl;
+                        allocated = na;
+                }
+                struct limber_activity *a = &list[n++];
+                *a = (struct limber_activity) { 0 };
+                snprintf(a->id, sizeof a->id, "%s", (const char *) sqlite3_column_text(st, 0));
+                a->source = column_strdup(st, 1);
+                a->external_id = column_strdup(st, 2);
+                int k = limber_activity_kind_from_string(or_str((const char *) sqlite3_column_text(st, 3), ""));
+                a->kind = k < 0 ? LIMBER_ACTIVITY_OTHER : (enum limber_activity_kind) k;
+                a->title = column_strdup(st, 4);
+                a->start = (usec_t) sqlite3_column_int64(st, 5);
+                a->duration = (usec_t) sqlite3_column_int64(st, 6);
+                a->distance_m = sqlite3_column_double(st, 7);
+                if (!a->source) {
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = failure(rc);
+        sqlite3_finalize(st);
+
+        if (r < 0) {
+                limber_activity_array_free(list, n);
+                return r;
+        }
+        *ret = list;
+        *ret_n = n;
+        return 0;
+}
+
+int limber_store_desk_transition(struct limber_store *s, enum limber_desk_state state, usec_t at) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return errno_from_sqlite(rc);
+
+        rc = sqlite3_prepare_v2(s->db, "UPDATE desk_spans SET end_us = max(start_us, ?) WHERE end_us IS NULL",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, (sqlite3_int64) at);
+                rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+
+        if (rc == SQLITE_DONE && state != LIMBER_DESK_UNKNOWN) {
+                rc = sqlite3_prepare_v2(s->db, "INSERT INTO desk_spans (state, start_us) VALUES (?, ?)",
+                                        -1, &st, NULL);
+                if (rc == SQLITE_OK) {
+                        sqlite3_bind_text(st, 1, limber_desk_state_to_string(state), -1, SQLITE_STATIC);
+                        sqlite3_bind_int64(st, 2, (sqlite3_int64) at);
+                        rc = sqlite3_step(st);
+                }
+                sqlite3_finalize(st);
+        }
+
+        if (rc == SQLITE_DONE)
+                rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+                int r = failure(rc);
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                return r;
+        }
+        return 0;
+}

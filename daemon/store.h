@@ -1,0 +1,33 @@
+/* The state database: activities, desk spans, sessions and their outcomes, in SQLite. */
+#pragma once
+
+#include <stddef.h>
+
+#include "activity.h"
+#include "tracker.h"
+
+struct limber_store;
+
+/* Opens (creating if missing) and migrates the database at path. A file that is not a
+ * database, is damaged, or comes from a newer limber is an error, never replaced; then
+ * *ret_error says why (caller frees). */
+int limber_store_open(const char *path, struct limber_store **ret, char **ret_error);
+void limber_store_close(struct limber_store *s);
+
+/* The schema version this build writes. */
+int limber_store_schema_version(void);
+
+/* Stores a and fills a->id, durably, in one transaction. When the same source and
+ * external_id are stored already, nothing is written, a->id is that activity's id and
+ * the return is 0; a new activity returns 1. */
+int limber_store_add_activity(struct limber_store *s, struct limber_activity *a, usec_t now);
+
+/* Activities starting in [from, until), oldest first; until 0 means no upper bound. */
+int limber_store_list_activities(struct limber_store *s, usec_t from, usec_t until,
+                                 struct limber_activity **ret, size_t *ret_n);
+
+/* Closes the open desk span at `at` and, unless state is UNKNOWN, opens one in `state`. */
+int limber_store_desk_transition(struct limber_store *s, enum limber_desk_state state, usec_t at);
+
+/* The last SQLite error, for log messages. */
+const char *limber_store_error(struct limber_store *s);
