@@ -210,8 +210,13 @@ static int handle_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 size_t len = errors ? strlen(errors) : 0;
                 if (len > 0 && errors[len - 1] == '\n')
                         errors[len - 1] = '\0';
-                log_error("Configuration not reloaded; the running configuration stays: %s",
-                          errors ? errors : strerror(-r));
+                /* One log line per problem, so each carries its <N> prefix. */
+                for (const char *p = errors ? errors : strerror(-r); *p;) {
+                        size_t n = strcspn(p, "\n");
+                        log_error("%.*s", (int) n, p);
+                        p += n + (p[n] == '\n');
+                }
+                log_error("Configuration not reloaded; the running configuration stays");
                 r = sd_bus_error_setf(error, ERROR_INVALID_CONFIG, "%s", errors ? errors : strerror(-r));
                 free(errors);
                 return r;

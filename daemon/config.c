@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,6 +82,8 @@ struct parse_state {
         const char *home;
         FILE *file;
         unsigned line;          /* line the reader returned last */
+        char *pending;          /* a copy of that line, until it is known whether inih took it */
+        unsigned handled_line;  /* line the handler was called for last */
         unsigned key_line[N_KEYS];
         char *last_section;
         FILE *errors;           /* open_memstream */
@@ -334,8 +337,9 @@ static int set_value(struct parse_state *st, const struct key_def *k, const char
         case T_PERCENT:
         case T_DOUBLE: {
                 double d;
+                /* A number's bounds are checked below, where the message can name them. */
                 int r = k->type == T_PERCENT ? limber_parse_percent(value, &d, why)
-                                             : limber_parse_double(value, k->min, k->max, &d, why);
+                                             : limber_parse_double(value, -DBL_MAX, DBL_MAX, &d, why);
                 if (r < 0)
                         return r;
                 if (d < k->min || d > k->max) {
@@ -426,6 +430,7 @@ static int set_value(struct parse_state *st, const struct key_def *k, const char
 static int handler(void *user, const char *section, const char *name, const char *value) {
         struct parse_state *st = user;
 
+        st->handled_line = st->line;
         if (strncmp(section, "plugin.", 7) == 0)
                 return handle_plugin_key(st, section + 7, name, value) < 0 ? 0 : 1;
 
@@ -465,10 +470,28 @@ static int handler(void *user, const char *section, const char *name, const char
         return 1;
 }
 
+static int accept_any(void *user, const char *section, const char *name, const char *value) {
+        return 1;
+}
+
+/* inih returns only the first line it could not parse, and only at the end. So a line
+ * the handler was not called for is parsed again on its own: if inih refuses it there
+ * too, it is a syntax error, recorded now so that all of them appear, in line order. */
+static void check_pending_line(struct parse_state *st) {
+        if (st->pending && st->handled_line != st->line &&
+            ini_parse_string(st->pending, accept_any, NULL) > 0)
+                add_error(st, st->line, "syntax error: expected [section] or key = value");
+        free(st->pending);
+        st->pending = NULL;
+}
+
 /* Reads one line for inih and keeps the line number; a line too long for inih's
  * buffer is consumed whole and reported, instead of being split into two lines. */
 static char *reader(char *str, int num, void *stream) {
         struct parse_state *st = stream;
+
+        /* inih asks for the next line only when it is done with this one. */
+        check_pending_line(st);
 
         if (!fgets(str, num, st->file))
                 return NULL;
@@ -482,6 +505,7 @@ static char *reader(char *str, int num, void *stream) {
                 add_error(st, st->line, "line longer than %d characters", num - 2);
                 str[0] = '\0';
         }
+        st->pending = strdup(str);
         return str;
 }
 
@@ -541,8 +565,17 @@ int limber_config_load(const char *path, bool must_exist, const char *home,
         *ret_errors = NULL;
 
         st.file = fopen(path, "re");
+        r = st.file ? 0 : -errno;
+        if (st.file) {
+                /* fopen() opens a directory too, which would then read as an empty file. */
+                struct stat stb;
+                if (fstat(fileno(st.file), &stb) >= 0 && S_ISDIR(stb.st_mode)) {
+                        fclose(st.file);
+                        st.file = NULL;
+                        r = -EISDIR;
+                }
+        }
         if (!st.file) {
-                r = -errno;
                 if (r == -ENOENT && !must_exist) {
                         *ret = limber_config_new_default();
                         return *ret ? 0 : -ENOMEM;
@@ -560,9 +593,10 @@ int limber_config_load(const char *path, bool must_exist, const char *home,
         }
 
         int e = ini_parse_stream(reader, &st, handler, &st);
+        check_pending_line(&st);
         if (e > 0) {
-                /* inih reports the first line it refused. Lines our handler refused are
-                 * already recorded; a syntax error (no '=' or an unclosed '[') is not. */
+                /* inih reports the first line it refused. Lines our handler refused and
+                 * syntax errors are already recorded, unless a line could not be copied. */
                 char *probe = NULL;
                 fflush(st.errors);
                 if (asprintf(&probe, "%s:%d: ", path, e) >= 0 &&
@@ -582,6 +616,7 @@ finish:
         if (st.errors)
                 fclose(st.errors);
         fclose(st.file);
+        free(st.pending);
         free(st.last_section);
 
         if (r == 0 && st.n_errors > 0)

@@ -128,7 +128,7 @@ static int query_int(sqlite3 *db, const char *sql, int *ret) {
 }
 
 static int migrate(struct limber_store *s, char **ret_error) {
-        int version, rc;
+        int version = 0, rc;
 
         rc = query_int(s->db, "PRAGMA user_version", &version);
         if (rc != SQLITE_OK)
