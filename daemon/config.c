@@ -85,7 +85,6 @@ struct parse_state {
         char *pending;          /* a copy of that line, until it is known whether inih took it */
         unsigned handled_line;  /* line the handler was called for last */
         unsigned key_line[N_KEYS];
-        char *last_section;
         FILE *errors;           /* open_memstream */
         char *errors_buf;
         size_t errors_size;
@@ -245,11 +244,8 @@ static bool valid_plugin_name(const char *s) {
 
 /* Returns 0, or -ENOMEM; value errors are recorded, not returned. */
 static int handle_plugin_key(struct parse_state *st, const char *plugin, const char *name, const char *value) {
-        if (!valid_plugin_name(plugin)) {
-                add_error(st, st->line, "invalid plugin name '%s' in [plugin.%s]: use a-z, 0-9, '_' and '-'",
-                          plugin, plugin);
-                return 0;
-        }
+        if (!valid_plugin_name(plugin))
+                return 0;       /* reported at the section header */
         struct limber_plugin_config *pc = plugin_section(st, plugin);
         if (!pc)
                 return -ENOMEM;
@@ -307,6 +303,8 @@ static int set_value(struct parse_state *st, const struct key_def *k, const char
         case T_DURATION: {
                 usec_t d;
                 int r = limber_parse_duration(value, &d, why);
+                if (r == -EINVAL && k->type == T_DURATION_OR_OFF)
+                        *why = "expected a duration such as 10min, or off";
                 if (r < 0)
                         return r;
                 if (d < k->dmin || d > k->dmax) {
@@ -458,20 +456,49 @@ static int handler(void *user, const char *section, const char *name, const char
                 return r == -ENOMEM ? 0 : 1;
         }
 
-        if (!section_known) {
-                /* Report an unknown section once, not for each of its keys. */
-                if (!st->last_section || strcmp(st->last_section, section) != 0) {
-                        add_error(st, st->line, "unknown section [%s]", section);
-                        free(st->last_section);
-                        st->last_section = strdup(section);
-                }
-        } else
+        /* An unknown section was reported at its header, once, not for each key. */
+        if (section[0] == '\0')
+                add_error(st, st->line, "key '%s' outside any section", name);
+        else if (section_known)
                 add_error(st, st->line, "unknown key '%s' in [%s]", name, section);
         return 1;
 }
 
 static int accept_any(void *user, const char *section, const char *name, const char *value) {
         return 1;
+}
+
+static bool section_known(const char *name) {
+        for (size_t i = 0; i < N_KEYS; i++)
+                if (strcmp(keys[i].section, name) == 0)
+                        return true;
+        return false;
+}
+
+/* Checks a "[name]" line where it stands, so that an unknown section is reported at
+ * its header, once, even when it holds no keys. */
+static void check_section_header(struct parse_state *st, const char *line) {
+        const char *p = line;
+
+        if (st->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+                p += 3;
+        p += strspn(p, " \t");
+        if (*p != '[')
+                return;
+        const char *end = strchr(p, ']');
+        if (!end)
+                return;         /* a syntax error, reported as such */
+
+        char *name = strndup(p + 1, (size_t) (end - p - 1));
+        if (!name)
+                return;
+        if (strncmp(name, "plugin.", 7) == 0) {
+                if (!valid_plugin_name(name + 7))
+                        add_error(st, st->line, "invalid plugin name '%s' in [%s]: use a-z, 0-9, '_' and '-'",
+                                  name + 7, name);
+        } else if (!section_known(name))
+                add_error(st, st->line, "unknown section [%s]", name);
+        free(name);
 }
 
 /* inih returns only the first line it could not parse, and only at the end. So a line
@@ -505,6 +532,7 @@ static char *reader(char *str, int num, void *stream) {
                 add_error(st, st->line, "line longer than %d characters", num - 2);
                 str[0] = '\0';
         }
+        check_section_header(st, str);
         st->pending = strdup(str);
         return str;
 }
@@ -617,7 +645,6 @@ finish:
                 fclose(st.errors);
         fclose(st.file);
         free(st.pending);
-        free(st.last_section);
 
         if (r == 0 && st.n_errors > 0)
                 r = -EINVAL;
