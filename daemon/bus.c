@@ -9,8 +9,11 @@
 #include <string.h>
 
 #include "activity.h"
+#include "feed.h"
 #include "limber-build.h"
+#include "localtime.h"
 #include "log.h"
+#include "schedule.h"
 #include "util.h"
 
 #define ERROR_INVALID_CONFIG LIMBER_BUS_ERROR_PREFIX "InvalidConfig"
@@ -29,8 +32,18 @@ void limber_bus_properties_changed(struct limber_daemon *d, ...) {
         va_end(ap);
         names[n] = NULL;
 
-        (void) sd_bus_emit_properties_changed_strv(d->bus, LIMBER_BUS_PATH, LIMBER_BUS_INTERFACE,
-                                                   (char **) names);
+        limber_bus_properties_changed_strv(d, names);
+}
+
+void limber_bus_properties_changed_strv(struct limber_daemon *d, const char *const *names) {
+        if (d->bus && names[0])
+                (void) sd_bus_emit_properties_changed_strv(d->bus, LIMBER_BUS_PATH, LIMBER_BUS_INTERFACE,
+                                                           (char **) names);
+}
+
+void limber_bus_emit_sessions_changed(struct limber_daemon *d) {
+        if (d->bus)
+                (void) sd_bus_emit_signal(d->bus, LIMBER_BUS_PATH, LIMBER_BUS_INTERFACE, "SessionsChanged", NULL);
 }
 
 /* Reads the a{sv} of LogActivity. Known keys must have their type; others are ignored,
@@ -143,7 +156,11 @@ static int handle_log_activity(sd_bus_message *m, void *userdata, sd_bus_error *
         else
                 log_debug("Activity %s from %s already stored", a.external_id, a.source);
 
+        /* Stored: reply first, so the caller never waits on planning. */
+        bool stored_new = r > 0;
         r = sd_bus_reply_method_return(m, "s", a.id);
+        if (stored_new)
+                (void) limber_schedule_replan(d, "new activity");
 finish:
         limber_activity_clear(&a);
         return r;
@@ -242,11 +259,179 @@ static int get_sitting_since(sd_bus *bus, const char *path, const char *interfac
         return sd_bus_message_append(reply, "t", (uint64_t) d->tracker.sitting_since);
 }
 
+static int handle_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct limber_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint64_t from, until;
+        int r;
+
+        r = sd_bus_message_read(m, "tt", &from, &until);
+        if (r < 0)
+                return r;
+        if (until != 0 && until < from)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid argument 'until': before 'from' (0 means no limit)");
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssssttt)");
+        for (size_t i = 0; r >= 0 && i < d->plan.n_sessions; i++) {
+                const struct limber_session *s = &d->plan.sessions[i].session;
+                /* Sessions that overlap [from, until). */
+                if (s->status == LIMBER_STATUS_CANCELLED || s->end <= from || (until != 0 && s->start >= until))
+                        continue;
+                r = sd_bus_message_append(reply, "(ssssttt)", s->id, limber_session_kind_to_string(s->kind),
+                                          limber_session_status_to_string(s->status),
+                                          limber_feed_title(s, &d->routines), s->start, s->end,
+                                          (uint64_t) s->sequence);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int append_session_dict(sd_bus_message *reply, const struct limber_daemon *d, const struct limber_session *s) {
+        const struct limber_routine *routine = limber_routines_find(&d->routines, s->routine);
+        char day[9];
+        int r;
+
+        limber_format_day(s->day, day);
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
+                                          "Id", "s", s->id,
+                                          "Kind", "s", limber_session_kind_to_string(s->kind),
+                                          "Rule", "s", limber_rule_to_string(s->rule),
+                                          "Status", "s", limber_session_status_to_string(s->status),
+                                          "Title", "s", limber_feed_title(s, &d->routines),
+                                          "Reason", "s", s->reason,
+                                          "Routine", "s", s->routine,
+                                          "Regions", "s", routine && routine->regions ? routine->regions : "",
+                                          "Start", "t", s->start,
+                                          "End", "t", s->end,
+                                          "Sequence", "u", s->sequence,
+                                          "LastModified", "t", s->last_modified);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", "Steps");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, routine ? routine->steps : (char *[]) { NULL });
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "Day", "s", day);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static int handle_get_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct limber_daemon *d = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        if (!limber_session_id_valid(id))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid argument 'id': '%s' is not a session id", id);
+        const struct limber_session *s = limber_schedule_find(d, id);
+        if (!s)
+                return sd_bus_error_setf(error, LIMBER_BUS_ERROR_PREFIX "NoSuchSession", "No session '%s'", id);
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = append_session_dict(reply, d, s);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int handle_replan(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        struct limber_daemon *d = userdata;
+        int r = limber_schedule_replan(d, "Replan() called");
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Re-planning failed");
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int get_string(sd_bus_message *reply, const char *s) {
+        return sd_bus_message_append(reply, "s", s ? s : "");
+}
+
+static int get_plan_property(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct limber_daemon *d = userdata;
+        const struct limber_session *next = limber_schedule_next(d);
+
+        if (strcmp(property, "NextSessionId") == 0)
+                return get_string(reply, next ? next->id : "");
+        if (strcmp(property, "NextSessionStart") == 0)
+                return sd_bus_message_append(reply, "t", next ? next->start : UINT64_C(0));
+        if (strcmp(property, "NextSessionKind") == 0)
+                return get_string(reply, next ? limber_session_kind_to_string(next->kind) : "");
+        if (strcmp(property, "NextSessionTitle") == 0)
+                return get_string(reply, next ? limber_feed_title(next, &d->routines) : "");
+        if (strcmp(property, "WeekSmrDone") == 0)
+                return sd_bus_message_append(reply, "u", d->plan.week_smr_done);
+        if (strcmp(property, "WeekSmrTarget") == 0)
+                return sd_bus_message_append(reply, "u", d->plan.week_smr_target);
+        if (strcmp(property, "WeekCardioMinutes") == 0)
+                return sd_bus_message_append(reply, "u", d->plan.week_cardio_minutes);
+        if (strcmp(property, "WeekCardioTarget") == 0)
+                return sd_bus_message_append(reply, "u", d->plan.week_cardio_target);
+        if (strcmp(property, "LoadRatio") == 0)
+                return sd_bus_message_append(reply, "d", d->plan.load_ratio);
+        if (strcmp(property, "FeedPath") == 0)
+                return get_string(reply, d->feed_path);
+        if (strcmp(property, "FeedUrl") == 0)
+                return get_string(reply, d->feed_url);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
+}
+
+static int get_unplaced(sd_bus *bus, const char *path, const char *interface, const char *property,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct limber_daemon *d = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "(ssts)");
+        for (size_t i = 0; r >= 0 && i < d->plan.n_unplaced; i++) {
+                const struct limber_unplaced *u = &d->plan.unplaced[i];
+                r = sd_bus_message_append(reply, "(ssts)", limber_session_kind_to_string(u->kind),
+                                          limber_rule_to_string(u->rule), limber_local_time(u->day, 0), u->reason);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+#define PLAN_PROPERTY(name, sig) \
+        SD_BUS_PROPERTY(name, sig, get_plan_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+
 static const sd_bus_vtable limber_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Idle", "b", get_idle, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SittingSince", "t", get_sitting_since, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        PLAN_PROPERTY("NextSessionId", "s"),
+        PLAN_PROPERTY("NextSessionStart", "t"),
+        PLAN_PROPERTY("NextSessionKind", "s"),
+        PLAN_PROPERTY("NextSessionTitle", "s"),
+        PLAN_PROPERTY("WeekSmrDone", "u"),
+        PLAN_PROPERTY("WeekSmrTarget", "u"),
+        PLAN_PROPERTY("WeekCardioMinutes", "u"),
+        PLAN_PROPERTY("WeekCardioTarget", "u"),
+        PLAN_PROPERTY("LoadRatio", "d"),
+        PLAN_PROPERTY("FeedPath", "s"),
+        PLAN_PROPERTY("FeedUrl", "s"),
+        SD_BUS_PROPERTY("Unplaced", "a(ssts)", get_unplaced, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("LogActivity",
                                 SD_BUS_ARGS("s", kind, "t", start, "t", duration, "d", distance_m,
                                             "a{sv}", extra),
@@ -260,10 +445,23 @@ static const sd_bus_vtable limber_vtable[] = {
                                 SD_BUS_ARGS("b", idle),
                                 SD_BUS_NO_RESULT,
                                 handle_report_idle, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListSessions",
+                                SD_BUS_ARGS("t", from, "t", until),
+                                SD_BUS_RESULT("a(ssssttt)", sessions),
+                                handle_list_sessions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetSession",
+                                SD_BUS_ARGS("s", id),
+                                SD_BUS_RESULT("a{sv}", session),
+                                handle_get_session, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Replan",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_NO_RESULT,
+                                handle_replan, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Reload",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
                                 handle_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL("SessionsChanged", NULL, 0),
         SD_BUS_VTABLE_END,
 };
 

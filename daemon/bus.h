@@ -15,3 +15,7 @@ void limber_bus_stop(struct limber_daemon *d);
 
 /* Emits PropertiesChanged for the named properties (NULL-terminated). */
 void limber_bus_properties_changed(struct limber_daemon *d, ...) __attribute__((sentinel));
+void limber_bus_properties_changed_strv(struct limber_daemon *d, const char *const *names);
+
+/* Emits SessionsChanged(). */
+void limber_bus_emit_sessions_changed(struct limber_daemon *d);

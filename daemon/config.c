@@ -48,11 +48,13 @@ static const struct key_def keys[] = {
         { "schedule", "quiet_hours", T_WINDOW, OFF(schedule.quiet_hours), 0, 0, 0, 0 },
         DUR("schedule", "horizon", schedule.horizon, USEC_PER_DAY, 366 * USEC_PER_DAY),
         DUR("schedule", "history", schedule.history, USEC_PER_DAY, 520 * USEC_PER_WEEK),
+        DUR("schedule", "grace", schedule.grace, USEC_PER_MIN, USEC_PER_DAY),
         { "schedule", "busy", T_PATHS, OFF(schedule.busy), 0, 0, 0, 0 },
 
         { "smr", "per_week", T_UINT, OFF(smr.per_week), 0, 14, 0, 0 },
         DUR("smr", "duration", smr.duration, USEC_PER_MIN, 4 * USEC_PER_HOUR),
         { "smr", "window", T_WINDOW_NO_WRAP, OFF(smr.window), 0, 0, 0, 0 },
+        { "smr", "morning", T_WINDOW_NO_WRAP, OFF(smr.morning), 0, 0, 0, 0 },
         DUR("smr", "min_gap", smr.min_gap, 0, USEC_PER_WEEK),
         DUR("smr", "after_workout", smr.after_workout, USEC_PER_MIN, USEC_PER_DAY),
         { "smr", "spike_single", T_PERCENT, OFF(smr.spike_single), 0, 10, 0, 0 },
@@ -113,11 +115,13 @@ struct limber_config *limber_config_new_default(void) {
         c->schedule.quiet_hours = (struct limber_window) { 22 * 60, 7 * 60 };
         c->schedule.horizon = 14 * USEC_PER_DAY;
         c->schedule.history = 8 * USEC_PER_WEEK;
+        c->schedule.grace = USEC_PER_HOUR;
         c->schedule.busy = calloc(1, sizeof(char *));
 
         c->smr.per_week = 2;
         c->smr.duration = 15 * USEC_PER_MIN;
         c->smr.window = (struct limber_window) { 18 * 60 + 30, 21 * 60 };
+        c->smr.morning = (struct limber_window) { 7 * 60, 9 * 60 };
         c->smr.min_gap = 2 * USEC_PER_DAY;
         c->smr.after_workout = 30 * USEC_PER_MIN;
         c->smr.spike_single = 0.10;
@@ -573,6 +577,13 @@ static void check_consistency(struct parse_state *st) {
                 if (l == 0)
                         l = line_of(st, "smr", "window");
                 add_error(st, l, "'duration' (%s) does not fit in 'window' in [smr]",
+                          limber_format_duration(c->smr.duration, a, sizeof a));
+        }
+        if (c->smr.duration > window_minutes(c->smr.morning) * USEC_PER_MIN) {
+                unsigned l = line_of(st, "smr", "duration");
+                if (l == 0)
+                        l = line_of(st, "smr", "morning");
+                add_error(st, l, "'duration' (%s) does not fit in 'morning' in [smr]",
                           limber_format_duration(c->smr.duration, a, sizeof a));
         }
         if (c->cardio.session > window_minutes(c->cardio.window) * USEC_PER_MIN) {

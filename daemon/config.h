@@ -27,6 +27,7 @@ struct limber_config {
                 struct limber_window quiet_hours;
                 usec_t horizon;
                 usec_t history;
+                usec_t grace;           /* a session this long past its end with no outcome is missed */
                 char **busy;            /* absolute paths, NULL-terminated; never NULL */
         } schedule;
 
@@ -34,6 +35,7 @@ struct limber_config {
                 unsigned per_week;
                 usec_t duration;
                 struct limber_window window;
+                struct limber_window morning;   /* after a late workout: the next morning */
                 usec_t min_gap;
                 usec_t after_workout;
                 double spike_single;    /* fraction: 0.10 for 10% */

@@ -12,6 +12,7 @@
 #include "limber-build.h"
 #include "log.h"
 #include "paths.h"
+#include "schedule.h"
 
 usec_t limber_daemon_now(struct limber_daemon *d) {
         uint64_t now;
@@ -96,6 +97,7 @@ int limber_daemon_reload(struct limber_daemon *d, char **ret_errors) {
         limber_config_free(d->config);
         d->config = c;
         log_info("Configuration reloaded from %s", c->path ? c->path : "built-in defaults");
+        (void) limber_schedule_reconfigure(d);
 
         /* natural_break may have changed: the deadline moves with it. */
         if (limber_tracker_advance(&d->tracker, limber_daemon_now(d), c->mobility.natural_break))
@@ -143,6 +145,7 @@ int limber_daemon_new(struct limber_daemon_args *args, struct limber_config *con
         d->state_dir = args->state_dir;
         d->data_dir = args->data_dir;
         d->plugin_dir = args->plugin_dir;
+        d->routine_dir = args->routine_dir;
         d->home = args->home;
         d->replace = args->replace;
         d->config = config;
@@ -215,6 +218,11 @@ int limber_daemon_run(struct limber_daemon *d) {
             (r = add_signal(d, &d->sighup_source, SIGHUP, on_sighup)) < 0)
                 return r;
 
+        /* Plan before taking the name, so the first caller sees a plan. */
+        r = limber_schedule_start(d);
+        if (r < 0)
+                return r;
+
         r = limber_bus_start(d);
         if (r < 0)
                 return r;
@@ -236,6 +244,7 @@ void limber_daemon_free(struct limber_daemon *d) {
         if (!d)
                 return;
         limber_bus_stop(d);
+        limber_schedule_stop(d);
         sd_event_source_unref(d->tracker_timer);
         sd_event_source_unref(d->sigterm_source);
         sd_event_source_unref(d->sigint_source);
@@ -247,5 +256,6 @@ void limber_daemon_free(struct limber_daemon *d) {
         free(d->state_dir);
         free(d->data_dir);
         free(d->plugin_dir);
+        free(d->routine_dir);
         free(d);
 }

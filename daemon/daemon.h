@@ -7,8 +7,13 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "planner.h"
+#include "routines.h"
 #include "store.h"
 #include "tracker.h"
+
+struct limber_http;
+struct limber_busy_watch;
 
 struct limber_daemon {
         sd_event *event;
@@ -19,18 +24,37 @@ struct limber_daemon {
         sd_event_source *sigint_source;
         sd_event_source *sighup_source;
         sd_event_source *tracker_timer;
+        sd_event_source *plan_timer;
 
         char *config_path;
         bool config_must_exist;         /* given with --config */
         char *state_dir;
         char *data_dir;
         char *plugin_dir;
+        char *routine_dir;              /* NULL: the installed routines */
         const char *home;
         bool replace;
 
         struct limber_config *config;
         struct limber_store *store;
         struct limber_tracker tracker;
+
+        char *tzid;                     /* the zone in force, an Olson name or "UTC" */
+        struct limber_routines routines;
+        struct limber_interval *busy;
+        size_t n_busy;
+        struct limber_busy_watch *busy_watches;
+        size_t n_busy_watches;
+        sd_event_source *busy_settle_timer;
+        struct limber_plan plan;
+        bool have_plan;
+
+        char feed_token[LIMBER_ID_LEN + 1];
+        char uid_domain[64];
+        char *feed_path;
+        char *feed_url;                 /* "" without HTTP */
+        struct limber_http *http;
+        struct limber_listen http_listen;       /* what http listens on */
 };
 
 struct limber_daemon_args {
@@ -39,6 +63,7 @@ struct limber_daemon_args {
         char *state_dir;
         char *data_dir;
         char *plugin_dir;
+        char *routine_dir;
         const char *home;
         bool replace;
 };

@@ -25,12 +25,13 @@ static void usage(FILE *f) {
                 "      --state-dir=DIR    keep the database in DIR (default $XDG_STATE_HOME/limber)\n"
                 "      --data-dir=DIR     write the feed in DIR (default $XDG_DATA_HOME/limber)\n"
                 "      --plugin-dir=DIR   load plugins from DIR (default %s)\n"
+                "      --routine-dir=DIR  read the built-in routines from DIR (default %s)\n"
                 "  -r, --replace          take the bus name over from a running limberd\n"
                 "      --check-config     validate the configuration and exit (0 valid, 78 invalid)\n"
                 "  -v, --verbose          log debug messages\n"
                 "      --version          print the version and exit\n"
                 "  -h, --help             print this help and exit\n\n"
-                "See limberd(1) and limber.conf(5).\n", LIMBER_PLUGIN_DIR);
+                "See limberd(1) and limber.conf(5).\n", LIMBER_PLUGIN_DIR, LIMBER_DATA_DIR "/routines");
 }
 
 static char *xstrdup_or_null(const char *s) {
@@ -38,12 +39,13 @@ static char *xstrdup_or_null(const char *s) {
 }
 
 int main(int argc, char **argv) {
-        enum { OPT_STATE_DIR = 256, OPT_DATA_DIR, OPT_PLUGIN_DIR, OPT_CHECK_CONFIG, OPT_VERSION };
+        enum { OPT_STATE_DIR = 256, OPT_DATA_DIR, OPT_PLUGIN_DIR, OPT_ROUTINE_DIR, OPT_CHECK_CONFIG, OPT_VERSION };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "state-dir", required_argument, NULL, OPT_STATE_DIR },
                 { "data-dir", required_argument, NULL, OPT_DATA_DIR },
                 { "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
+                { "routine-dir", required_argument, NULL, OPT_ROUTINE_DIR },
                 { "replace", no_argument, NULL, 'r' },
                 { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
                 { "verbose", no_argument, NULL, 'v' },
@@ -51,7 +53,8 @@ int main(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 { NULL, 0, NULL, 0 }
         };
-        const char *config_path = NULL, *state_dir = NULL, *data_dir = NULL, *plugin_dir = NULL;
+        const char *config_path = NULL, *state_dir = NULL, *data_dir = NULL, *plugin_dir = NULL,
+                   *routine_dir = NULL;
         bool replace = false, check_config = false;
         int c;
 
@@ -61,6 +64,7 @@ int main(int argc, char **argv) {
                 case OPT_STATE_DIR: state_dir = optarg; break;
                 case OPT_DATA_DIR: data_dir = optarg; break;
                 case OPT_PLUGIN_DIR: plugin_dir = optarg; break;
+                case OPT_ROUTINE_DIR: routine_dir = optarg; break;
                 case 'r': replace = true; break;
                 case OPT_CHECK_CONFIG: check_config = true; break;
                 case 'v': limber_log_set_verbose(true); break;
@@ -89,6 +93,7 @@ int main(int argc, char **argv) {
                 .data_dir = data_dir ? strdup(data_dir)
                                      : limber_xdg_path("XDG_DATA_HOME", ".local/share", "limber"),
                 .plugin_dir = xstrdup_or_null(plugin_dir ? plugin_dir : LIMBER_PLUGIN_DIR),
+                .routine_dir = xstrdup_or_null(routine_dir),
                 .home = limber_home(),
                 .replace = replace,
         };
@@ -136,5 +141,6 @@ finish:
         free(args.state_dir);
         free(args.data_dir);
         free(args.plugin_dir);
+        free(args.routine_dir);
         return status;
 }

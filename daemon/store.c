@@ -43,17 +43,18 @@ static const char *const migrations[] = {
         "  end_us INTEGER CHECK (end_us IS NULL OR end_us >= start_us)"
         ");"
         "CREATE INDEX desk_spans_start ON desk_spans (start_us);"
-        /* Planned sessions. id derives from (rule, day, slot); sequence and
-         * last_modified_us are what the feed publishes. */
+        /* Sessions, planned and past. id derives from (rule, day, slot); sequence and
+         * last_modified_us are what the feed publishes. title is the routine's at the
+         * time, so history keeps its words when a routine changes. */
         "CREATE TABLE sessions ("
         "  id TEXT PRIMARY KEY,"
         "  kind TEXT NOT NULL,"
         "  rule TEXT NOT NULL,"
-        "  day TEXT NOT NULL,"
+        "  day INTEGER NOT NULL,"
         "  slot INTEGER NOT NULL,"
-        "  routine TEXT,"
-        "  title TEXT NOT NULL,"
-        "  reason TEXT,"
+        "  routine TEXT NOT NULL,"
+        "  title TEXT,"
+        "  reason TEXT NOT NULL,"
         "  start_us INTEGER NOT NULL,"
         "  end_us INTEGER NOT NULL CHECK (end_us > start_us),"
         "  status TEXT NOT NULL,"
@@ -70,7 +71,12 @@ static const char *const migrations[] = {
         "  at_us INTEGER NOT NULL,"
         "  snooze_us INTEGER"
         ");"
-        "CREATE INDEX outcomes_session ON outcomes (session_id);",
+        "CREATE INDEX outcomes_session ON outcomes (session_id);"
+        /* Values made once per installation: the feed's URL token, the UID domain. */
+        "CREATE TABLE meta ("
+        "  key TEXT PRIMARY KEY,"
+        "  value TEXT NOT NULL"
+        ");",
 };
 
 #define SCHEMA_VERSION ((int) (sizeof migrations / sizeof migrations[0]))
@@ -443,6 +449,163 @@ int limber_store_desk_transition(struct limber_store *s, enum limber_desk_state 
                 rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
         if (rc != SQLITE_OK && rc != SQLITE_DONE) {
                 int r = failure(rc);
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                return r;
+        }
+        return 0;
+}
+
+int limber_store_load_sessions(struct limber_store *s, usec_t since, struct limber_session **ret, size_t *ret_n) {
+        struct limber_session *list = NULL;
+        size_t n = 0, allocated = 0;
+        sqlite3_stmt *st;
+        int r = 0;
+
+        int rc = sqlite3_prepare_v2(s->db,
+                                    "SELECT id, kind, rule, day, slot, routine, reason, start_us, end_us, status, "
+                                    "sequence, last_modified_us FROM sessions "
+                                    "WHERE end_us >= ? OR status IN ('planned', 'snoozed') ORDER BY start_us, id",
+                                    -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return errno_from_sqlite(rc);
+        sqlite3_bind_int64(st, 1, since > INT64_MAX ? INT64_MAX : (sqlite3_int64) since);
+
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                int kind = limber_session_kind_from_string(or_str((const char *) sqlite3_column_text(st, 1), ""));
+                int rule = limber_rule_from_string(or_str((const char *) sqlite3_column_text(st, 2), ""));
+                int status = limber_session_status_from_string(or_str((const char *) sqlite3_column_text(st, 9), ""));
+                const char *id = or_str((const char *) sqlite3_column_text(st, 0), "");
+                if (kind < 0 || rule < 0 || status < 0 || !limber_session_id_valid(id))
+                        continue;       /* written by a newer limber: leave it alone */
+
+                if (n == allocated) {
+                        size_t na = allocated ? allocated * 2 : 64;
+                        struct limber_session *nl = realloc(list, na * sizeof *nl);
+                        if (!nl) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        list = nl;
+                        allocated = na;
+                }
+                struct limber_session *x = &list[n++];
+                *x = (struct limber_session) {
+                        .kind = (enum limber_session_kind) kind,
+                        .rule = (enum limber_rule) rule,
+                        .day = sqlite3_column_int(st, 3),
+                        .slot = (unsigned) sqlite3_column_int(st, 4),
+                        .start = (usec_t) sqlite3_column_int64(st, 7),
+                        .end = (usec_t) sqlite3_column_int64(st, 8),
+                        .status = (enum limber_session_status) status,
+                        .sequence = (unsigned) sqlite3_column_int(st, 10),
+                        .last_modified = (usec_t) sqlite3_column_int64(st, 11),
+                };
+                snprintf(x->id, sizeof x->id, "%s", id);
+                snprintf(x->routine, sizeof x->routine, "%s", or_str((const char *) sqlite3_column_text(st, 5), ""));
+                snprintf(x->reason, sizeof x->reason, "%s", or_str((const char *) sqlite3_column_text(st, 6), ""));
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = failure(rc);
+        sqlite3_finalize(st);
+        if (r < 0) {
+                free(list);
+                return r;
+        }
+        *ret = list;
+        *ret_n = n;
+        return 0;
+}
+
+int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_session *sessions, size_t n,
+                               const char *(*title_of)(const struct limber_session *, void *), void *userdata,
+                               usec_t now) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return failure(rc);
+
+        rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO sessions (id, kind, rule, day, slot, routine, title, reason, start_us, "
+                                "end_us, status, sequence, last_modified_us, created_us) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+                                "ON CONFLICT (id) DO UPDATE SET kind = ?2, rule = ?3, day = ?4, slot = ?5, "
+                                "routine = ?6, title = ?7, reason = ?8, start_us = ?9, end_us = ?10, status = ?11, "
+                                "sequence = ?12, last_modified_us = ?13",
+                                -1, &st, NULL);
+        for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+                const struct limber_session *x = &sessions[i].session;
+                if (!sessions[i].changed)
+                        continue;
+                sqlite3_reset(st);
+                sqlite3_bind_text(st, 1, x->id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, limber_session_kind_to_string(x->kind), -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, limber_rule_to_string(x->rule), -1, SQLITE_STATIC);
+                sqlite3_bind_int(st, 4, x->day);
+                sqlite3_bind_int(st, 5, (int) x->slot);
+                sqlite3_bind_text(st, 6, x->routine, -1, SQLITE_STATIC);
+                bind_text_or_null(st, 7, title_of ? title_of(x, userdata) : NULL);
+                sqlite3_bind_text(st, 8, x->reason, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 9, (sqlite3_int64) x->start);
+                sqlite3_bind_int64(st, 10, (sqlite3_int64) x->end);
+                sqlite3_bind_text(st, 11, limber_session_status_to_string(x->status), -1, SQLITE_STATIC);
+                sqlite3_bind_int(st, 12, (int) x->sequence);
+                sqlite3_bind_int64(st, 13, (sqlite3_int64) x->last_modified);
+                sqlite3_bind_int64(st, 14, (sqlite3_int64) now);
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_DONE)
+                        rc = SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+                int r = failure(rc);
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                return r;
+        }
+        return 0;
+}
+
+int limber_store_random_value(struct limber_store *s, const char *key, char ret[static LIMBER_ID_LEN + 1]) {
+        sqlite3_stmt *st = NULL;
+        int rc, r = 0;
+
+        rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return failure(rc);
+
+        rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) {
+                        snprintf(ret, LIMBER_ID_LEN + 1, "%s", or_str((const char *) sqlite3_column_text(st, 0), ""));
+                        rc = SQLITE_DONE;
+                } else if (rc == SQLITE_DONE) {
+                        sd_id128_t id;
+                        r = sd_id128_randomize(&id);
+                        if (r >= 0) {
+                                sd_id128_to_string(id, ret);
+                                sqlite3_finalize(st);
+                                st = NULL;
+                                rc = sqlite3_prepare_v2(s->db, "INSERT INTO meta (key, value) VALUES (?, ?)", -1, &st, NULL);
+                                if (rc == SQLITE_OK) {
+                                        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+                                        sqlite3_bind_text(st, 2, ret, -1, SQLITE_STATIC);
+                                        rc = sqlite3_step(st);
+                                }
+                        }
+                }
+        }
+        sqlite3_finalize(st);
+        if (r >= 0 && rc == SQLITE_DONE)
+                rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        if (r < 0 || rc != SQLITE_OK) {
+                if (r >= 0)
+                        r = failure(rc);
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 return r;
         }

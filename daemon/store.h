@@ -4,6 +4,8 @@
 #include <stddef.h>
 
 #include "activity.h"
+#include "planner.h"
+#include "session.h"
 #include "tracker.h"
 
 struct limber_store;
@@ -28,6 +30,18 @@ int limber_store_list_activities(struct limber_store *s, usec_t from, usec_t unt
 
 /* Closes the open desk span at `at` and, unless state is UNKNOWN, opens one in `state`. */
 int limber_store_desk_transition(struct limber_store *s, enum limber_desk_state state, usec_t at);
+
+/* Sessions that end at or after since, and every planned or snoozed one. */
+int limber_store_load_sessions(struct limber_store *s, usec_t since, struct limber_session **ret, size_t *ret_n);
+
+/* Writes the sessions marked changed, in one transaction. title_of gives each one's
+ * title to keep with it. */
+int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_session *sessions, size_t n,
+                               const char *(*title_of)(const struct limber_session *, void *), void *userdata,
+                               usec_t now);
+
+/* A random 128-bit value in hex, made on first use and kept under key. */
+int limber_store_random_value(struct limber_store *s, const char *key, char ret[static LIMBER_ID_LEN + 1]);
 
 /* The last SQLite error, for log messages. */
 const char *limber_store_error(struct limber_store *s);

@@ -414,7 +414,8 @@ class Daemon:
         cmd = self.command_prefix + [limberd_path()]
         if self.config_path:
             cmd += ['--config', self.config_path]
-        cmd += ['--state-dir', self.state_dir, '--data-dir', self.data_dir, '--plugin-dir', self.plugin_dir]
+        cmd += ['--state-dir', self.state_dir, '--data-dir', self.data_dir, '--plugin-dir', self.plugin_dir,
+                '--routine-dir', os.path.join(os.environ['LIMBER_SOURCE_ROOT'], 'conf', 'routines')]
         return cmd + self.args
 
     def start(self, wait_ready=True, timeout=20):

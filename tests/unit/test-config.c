@@ -90,6 +90,7 @@ static void check_defaults(const struct limber_config *c) {
         check_window("quiet_hours", c->schedule.quiet_hours, 22 * 60, 7 * 60);
         CHECK_U64(c->schedule.horizon, 14 * USEC_PER_DAY);
         CHECK_U64(c->schedule.history, 8 * USEC_PER_WEEK);
+        CHECK_U64(c->schedule.grace, USEC_PER_HOUR);
         CHECK(c->schedule.busy != NULL);
         if (c->schedule.busy)
                 CHECK_STR(c->schedule.busy[0], NULL);
@@ -97,6 +98,7 @@ static void check_defaults(const struct limber_config *c) {
         CHECK_INT(c->smr.per_week, 2);
         CHECK_U64(c->smr.duration, 15 * USEC_PER_MIN);
         check_window("smr.window", c->smr.window, 18 * 60 + 30, 21 * 60);
+        check_window("smr.morning", c->smr.morning, 7 * 60, 9 * 60);
         CHECK_U64(c->smr.min_gap, 2 * USEC_PER_DAY);
         CHECK_U64(c->smr.after_workout, 30 * USEC_PER_MIN);
         CHECK_DOUBLE(c->smr.spike_single, 0.10);
@@ -203,6 +205,7 @@ static void test_every_key(void) {
                 "horizon = 3w\n"
                 "    ; an indented comment continues nothing\n"
                 "history = 1d\n"
+                "grace = 30min\n"
                 "busy = ~/cal/work.ics\t/srv/cal/team.ics\n"
                 "busy = ~/.local/share/vdir/work\n"
                 "\n"
@@ -210,6 +213,7 @@ static void test_every_key(void) {
                 "per_week = 3\n"
                 "duration = 20min\n"
                 "window = 07:00-08:00\n"
+                "morning = 06:00-06:45\n"
                 "min_gap = 1d 12h\n"
                 "after_workout = 45min\n"
                 "spike_single = 12.5%\n"
@@ -246,6 +250,7 @@ static void test_every_key(void) {
         check_window("quiet_hours", c->schedule.quiet_hours, 23 * 60, 6 * 60 + 30);
         CHECK_U64(c->schedule.horizon, 3 * USEC_PER_WEEK);
         CHECK_U64(c->schedule.history, USEC_PER_DAY);
+        CHECK_U64(c->schedule.grace, 30 * USEC_PER_MIN);
         size_t n_busy = 0;
         while (c->schedule.busy[n_busy])
                 n_busy++;
@@ -259,6 +264,7 @@ static void test_every_key(void) {
         CHECK_INT(c->smr.per_week, 3);
         CHECK_U64(c->smr.duration, 20 * USEC_PER_MIN);
         check_window("smr.window", c->smr.window, 7 * 60, 8 * 60);
+        check_window("smr.morning", c->smr.morning, 6 * 60, 6 * 60 + 45);
         CHECK_U64(c->smr.min_gap, 36 * USEC_PER_HOUR);
         CHECK_U64(c->smr.after_workout, 45 * USEC_PER_MIN);
         CHECK_DOUBLE(c->smr.spike_single, 0.125);
@@ -690,6 +696,7 @@ static void test_errors(void) {
                   "[cardio]\nsession = 3h\n[smr]\nduration = 4h\n[mobility]\nnatural_break = 2h\n", HOME,
                   "@:6: 'natural_break' (2h) must be shorter than 'max_sitting' (30min) in [mobility]\n"
                   "@:4: 'duration' (4h) does not fit in 'window' in [smr]\n"
+                  "@:4: 'duration' (4h) does not fit in 'morning' in [smr]\n"
                   "@:2: 'session' (3h) does not fit in 'window' in [cardio]\n" },
                 /* a file that already has mistakes is not checked against half-applied values */
                 { "value errors hide checks between keys",

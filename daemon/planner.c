@@ -1,0 +1,675 @@
+/* The planner: rules 1 to 8 of the design, as a pure function.
+ *
+ * Stored sessions that already happened, have an outcome, were snoozed or are under
+ * way stay as they are. Every other future session is derived again from the rules,
+ * in order of precedence (after a workout, load spike, weekly SMR, weekly cardio),
+ * each into the earliest free slot of its window. A derived session keeps the id of
+ * (rule, day, slot), so one that was planned before is found again: its SEQUENCE rises
+ * only when its time moves, its LAST-MODIFIED only when anything about it changes.
+ * A stored future session no rule asks for any more is cancelled. */
+#include "planner.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "localtime.h"
+#include "util.h"
+
+#define SLOT_STEP (5 * USEC_PER_MIN)    /* sessions start on the 5-minute grid */
+#define SPIKE_LOOKBACK (30 * USEC_PER_DAY)
+#define ACUTE_DAYS 7
+#define CHRONIC_DAYS 28
+
+struct ctx {
+        const struct limber_plan_input *in;
+        const struct limber_config *c;
+        usec_t now;
+        usec_t not_before;              /* now, on the slot grid */
+        int today;
+        int last_day;                   /* the horizon's last day */
+        int week0;                      /* this week's Monday */
+        bool oom;
+
+        struct limber_plan_session *out;
+        size_t n_out, allocated_out;
+        /* Stored future sessions that the rules may derive again; consumed by emit(). */
+        struct limber_session *open;
+        bool *open_used;
+        size_t n_open;
+        struct limber_interval *occupied;
+        size_t n_occupied, allocated_occupied;
+        struct limber_unplaced *unplaced;
+        size_t n_unplaced, allocated_unplaced;
+};
+
+static bool grow(void **array, size_t *allocated, size_t n, size_t size) {
+        if (n < *allocated)
+                return true;
+        size_t na = *allocated ? *allocated * 2 : 32;
+        void *p = realloc(*array, na * size);
+        if (!p)
+                return false;
+        *array = p;
+        *allocated = na;
+        return true;
+}
+
+static void occupy(struct ctx *x, usec_t start, usec_t end) {
+        if (end <= start)
+                return;
+        if (!grow((void **) &x->occupied, &x->allocated_occupied, x->n_occupied, sizeof *x->occupied)) {
+                x->oom = true;
+                return;
+        }
+        x->occupied[x->n_occupied++] = (struct limber_interval) { start, end };
+}
+
+static bool occupies_time(const struct limber_session *s) {
+        return s->status == LIMBER_STATUS_PLANNED || s->status == LIMBER_STATUS_SNOOZED ||
+               s->status == LIMBER_STATUS_COMPLETED;
+}
+
+static usec_t round_up(usec_t t, usec_t step) {
+        return (t + step - 1) / step * step;
+}
+
+/* The earliest start in window w of day, at or after not_before, where a session of
+ * length dur overlaps nothing occupied. */
+static bool place(struct ctx *x, int day, struct limber_window w, usec_t dur, usec_t not_before, usec_t *ret) {
+        usec_t ws = limber_local_time(day, w.start);
+        usec_t we = limber_local_time(day, w.end);
+        usec_t t = round_up(ws > not_before ? ws : not_before, SLOT_STEP);
+
+        while (t + dur <= we) {
+                usec_t conflict_end = 0;
+                for (size_t i = 0; i < x->n_occupied; i++)
+                        if (x->occupied[i].start < t + dur && x->occupied[i].end > t &&
+                            x->occupied[i].end > conflict_end)
+                                conflict_end = x->occupied[i].end;
+                if (conflict_end == 0) {
+                        *ret = t;
+                        return true;
+                }
+                t = round_up(conflict_end, SLOT_STEP);
+        }
+        return false;
+}
+
+static struct limber_plan_session *find_out(struct ctx *x, const char *id) {
+        for (size_t i = 0; i < x->n_out; i++)
+                if (strcmp(x->out[i].session.id, id) == 0)
+                        return &x->out[i];
+        return NULL;
+}
+
+/* Whether id is taken by a session the rules must not derive again. */
+static bool id_fixed(struct ctx *x, const char *id) {
+        struct limber_plan_session *p = find_out(x, id);
+        return p && p->session.status != LIMBER_STATUS_CANCELLED;
+}
+
+static void push_out(struct ctx *x, const struct limber_session *s, bool changed) {
+        if (!grow((void **) &x->out, &x->allocated_out, x->n_out, sizeof *x->out)) {
+                x->oom = true;
+                return;
+        }
+        x->out[x->n_out++] = (struct limber_plan_session) { .session = *s, .changed = changed };
+}
+
+/* Adds a derived session, carrying over what the stored one with its id had. */
+static void emit(struct ctx *x, struct limber_session *s) {
+        const struct limber_session *stored = NULL;
+        struct limber_plan_session *cancelled = find_out(x, s->id);
+
+        for (size_t i = 0; i < x->n_open && !stored; i++)
+                if (!x->open_used[i] && strcmp(x->open[i].id, s->id) == 0) {
+                        x->open_used[i] = true;
+                        stored = &x->open[i];
+                }
+        if (!stored && cancelled)
+                stored = &cancelled->session;
+
+        bool changed = true;
+        s->status = LIMBER_STATUS_PLANNED;
+        s->sequence = 0;
+        s->last_modified = x->now;
+        if (stored) {
+                bool moved = stored->start != s->start || stored->end != s->end;
+                changed = moved || stored->status != s->status || strcmp(stored->routine, s->routine) != 0 ||
+                          strcmp(stored->reason, s->reason) != 0;
+                s->sequence = stored->sequence + (moved ? 1 : 0);
+                if (!changed)
+                        s->last_modified = stored->last_modified;
+        }
+
+        occupy(x, s->start, s->end);
+        if (cancelled) {
+                cancelled->session = *s;
+                cancelled->changed = changed;
+        } else
+                push_out(x, s, changed);
+}
+
+static void add_unplaced(struct ctx *x, enum limber_session_kind kind, enum limber_rule rule, int day,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add_unplaced(struct ctx *x, enum limber_session_kind kind, enum limber_rule rule, int day,
+                         const char *fmt, ...) {
+        if (!grow((void **) &x->unplaced, &x->allocated_unplaced, x->n_unplaced, sizeof *x->unplaced)) {
+                x->oom = true;
+                return;
+        }
+        struct limber_unplaced *u = &x->unplaced[x->n_unplaced++];
+        *u = (struct limber_unplaced) { .kind = kind, .rule = rule, .day = day };
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(u->reason, sizeof u->reason, fmt, ap);
+        va_end(ap);
+}
+
+static void init_session(struct limber_session *s, enum limber_session_kind kind, enum limber_rule rule,
+                         int day, unsigned slot, usec_t start, usec_t duration, const char *routine) {
+        *s = (struct limber_session) { .kind = kind, .rule = rule, .day = day, .slot = slot,
+                                       .start = start, .end = start + duration };
+        limber_session_make_id(s->id, rule, day, slot);
+        snprintf(s->routine, sizeof s->routine, "%s", routine);
+}
+
+static int session_day(const struct limber_session *s) {
+        return limber_local_day(s->start);
+}
+
+static void day_label(int day, char *buf, size_t size) {
+        static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+        int y;
+        unsigned m, d;
+        limber_civil_from_days(day, &y, &m, &d);
+        snprintf(buf, size, "%u %s", d, months[m - 1]);
+}
+
+/* Rule 2 treats these as a training load; walks and yoga are not. */
+static bool is_load(const struct limber_activity *a) {
+        return a->kind != LIMBER_ACTIVITY_WALK && a->kind != LIMBER_ACTIVITY_YOGA;
+}
+
+static const char *activity_noun(enum limber_activity_kind k) {
+        switch (k) {
+        case LIMBER_ACTIVITY_STRENGTH: return "strength workout";
+        case LIMBER_ACTIVITY_OTHER: return "workout";
+        default: return limber_activity_kind_to_string(k);
+        }
+}
+
+static void describe_activity(const struct limber_activity *a, char *buf, size_t size) {
+        if (a->distance_m > 0)
+                snprintf(buf, size, "%.1f km %s", a->distance_m / 1000.0, activity_noun(a->kind));
+        else
+                snprintf(buf, size, "%llu min %s", (unsigned long long) (a->duration / USEC_PER_MIN),
+                         activity_noun(a->kind));
+}
+
+/* Rule 2: a workout of after_workout or more gets an SMR session the same evening, or
+ * the next morning when the evening is past. One per day, for the longest workout. */
+static void rule_workout(struct ctx *x) {
+        const struct limber_config *c = x->c;
+
+        for (int day = x->today - 1; day <= x->today; day++) {
+                const struct limber_activity *longest = NULL;
+                usec_t last_end = 0;
+
+                for (size_t i = 0; i < x->in->n_activities; i++) {
+                        const struct limber_activity *a = &x->in->activities[i];
+                        if (!is_load(a) || a->duration < c->smr.after_workout ||
+                            limber_local_day(a->start) != day)
+                                continue;
+                        if (!longest || a->duration > longest->duration)
+                                longest = a;
+                        if (a->start + a->duration > last_end)
+                                last_end = a->start + a->duration;
+                }
+                if (!longest)
+                        continue;
+
+                char id[LIMBER_SESSION_ID_MAX];
+                limber_session_make_id(id, LIMBER_RULE_WORKOUT, day, 0);
+                if (id_fixed(x, id))
+                        continue;
+
+                usec_t not_before = last_end > x->not_before ? last_end : x->not_before;
+                usec_t start;
+                int on = day;
+                if (!place(x, day, c->smr.window, c->smr.duration, not_before, &start)) {
+                        on = day + 1;
+                        if (!place(x, on, c->smr.morning, c->smr.duration, not_before, &start)) {
+                                /* Only a slot that could still come is worth reporting. */
+                                if (limber_local_time(on, c->smr.morning.end) > not_before + c->smr.duration)
+                                        add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_WORKOUT, day,
+                                                     "no free slot this evening or next morning "
+                                                     "after the workout");
+                                continue;
+                        }
+                }
+
+                const char *routine = longest->kind == LIMBER_ACTIVITY_RUN || longest->kind == LIMBER_ACTIVITY_HIKE
+                                      ? "after-run"
+                                      : longest->kind == LIMBER_ACTIVITY_RIDE ? "after-ride" : "after-workout";
+                struct limber_session s;
+                init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_WORKOUT, day, 0, start, c->smr.duration, routine);
+                char what[64];
+                describe_activity(longest, what, sizeof what);
+                snprintf(s.reason, sizeof s.reason, "%s %s", what, on == day ? "today" : "yesterday");
+                emit(x, &s);
+        }
+}
+
+static bool counts_as_cardio(const struct limber_activity *a) {
+        return limber_activity_kind_is_cardio(a->kind);
+}
+
+/* Minutes of cardio activity that ended in (from, until]. */
+static double cardio_minutes(const struct ctx *x, usec_t from, usec_t until) {
+        double total = 0;
+        for (size_t i = 0; i < x->in->n_activities; i++) {
+                const struct limber_activity *a = &x->in->activities[i];
+                usec_t end = a->start + a->duration;
+                if (counts_as_cardio(a) && end > from && end <= until)
+                        total += (double) a->duration / USEC_PER_MIN;
+        }
+        return total;
+}
+
+/* The acute:chronic ratio at t: the last 7 days' volume over the weekly mean of the
+ * 28 days before them; 0 when those 28 days hold nothing. */
+static double load_ratio_at(const struct ctx *x, usec_t t) {
+        usec_t acute = ACUTE_DAYS * USEC_PER_DAY, chronic = CHRONIC_DAYS * USEC_PER_DAY;
+        if (t < acute + chronic)
+                return 0;
+        double a = cardio_minutes(x, t - acute, t);
+        double c = cardio_minutes(x, t - acute - chronic, t - acute);
+        return c > 0 ? a / (c * ACUTE_DAYS / CHRONIC_DAYS) : 0;
+}
+
+/* Rule 3: a run or ride more than spike_single longer than the longest of the 30 days
+ * before it, or a 7-day volume over spike_weekly times the 28-day weekly mean, adds one
+ * SMR session to this week. Returns whether this week has a spike. */
+static bool rule_spike(struct ctx *x, double *ret_ratio) {
+        const struct limber_config *c = x->c;
+        char reason[LIMBER_REASON_MAX] = "";
+        double best_up = 0, best_ratio = 0;
+        int spike_day = 0;
+
+        for (size_t i = 0; i < x->in->n_activities; i++) {
+                const struct limber_activity *a = &x->in->activities[i];
+                int day = limber_local_day(a->start);
+                if (day < x->week0 || a->start > x->now)
+                        continue;
+
+                if (a->kind == LIMBER_ACTIVITY_RUN || a->kind == LIMBER_ACTIVITY_RIDE) {
+                        /* Distance where known; time otherwise. Compare like with like. */
+                        bool by_distance = a->distance_m > 0;
+                        double metric = by_distance ? a->distance_m : (double) a->duration;
+                        double longest = 0;
+                        for (size_t j = 0; j < x->in->n_activities; j++) {
+                                const struct limber_activity *b = &x->in->activities[j];
+                                if (b->kind != a->kind || b->start >= a->start ||
+                                    b->start + SPIKE_LOOKBACK < a->start)
+                                        continue;
+                                double m = by_distance ? b->distance_m : (double) b->duration;
+                                if (m > longest)
+                                        longest = m;
+                        }
+                        if (longest > 0 && metric > longest * (1 + c->smr.spike_single)) {
+                                double up = (metric / longest - 1) * 100;
+                                if (up > best_up) {
+                                        best_up = up;
+                                        spike_day = day;
+                                        if (by_distance)
+                                                snprintf(reason, sizeof reason,
+                                                         "longest %s in 30 days: %.1f km, up %.0f%%",
+                                                         activity_noun(a->kind), metric / 1000.0, up);
+                                        else
+                                                snprintf(reason, sizeof reason,
+                                                         "longest %s in 30 days: %.0f min, up %.0f%%",
+                                                         activity_noun(a->kind), metric / USEC_PER_MIN, up);
+                                }
+                        }
+                }
+
+                if (counts_as_cardio(a) && best_up == 0) {
+                        double r = load_ratio_at(x, a->start + a->duration);
+                        if (r > c->smr.spike_weekly && r > best_ratio) {
+                                best_ratio = r;
+                                spike_day = day;
+                                snprintf(reason, sizeof reason,
+                                         "7-day training volume %.2f times the weekly mean of the 4 weeks before", r);
+                        }
+                }
+        }
+
+        *ret_ratio = load_ratio_at(x, x->now);
+        if (reason[0] == '\0')
+                return false;
+
+        char id[LIMBER_SESSION_ID_MAX];
+        limber_session_make_id(id, LIMBER_RULE_SPIKE, x->week0, 0);
+        if (id_fixed(x, id))
+                return true;
+
+        int from = spike_day + 1 > x->today ? spike_day + 1 : x->today;
+        for (int day = from; day <= x->week0 + 6; day++) {
+                bool has_smr = false;
+                for (size_t i = 0; i < x->n_out && !has_smr; i++) {
+                        const struct limber_session *s = &x->out[i].session;
+                        has_smr = s->kind == LIMBER_SESSION_SMR && occupies_time(s) && session_day(s) == day;
+                }
+                usec_t start;
+                if (has_smr || !place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
+                        continue;
+                struct limber_session s;
+                init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_SPIKE, x->week0, 0, start, c->smr.duration, "spike");
+                snprintf(s.reason, sizeof s.reason, "%s", reason);
+                emit(x, &s);
+                return true;
+        }
+        add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_SPIKE, x->week0,
+                     "load spike (%s): no free evening left this week", reason);
+        return true;
+}
+
+static bool counts_for_week(const struct limber_session *s) {
+        return s->kind == LIMBER_SESSION_SMR && (s->rule == LIMBER_RULE_WEEKLY || s->rule == LIMBER_RULE_WORKOUT) &&
+               occupies_time(s);
+}
+
+static unsigned lowest_free_slot(struct ctx *x, enum limber_rule rule, int week, unsigned from) {
+        char id[LIMBER_SESSION_ID_MAX];
+        for (unsigned k = from;; k++) {
+                limber_session_make_id(id, rule, week, k);
+                if (!id_fixed(x, id))
+                        return k;
+        }
+}
+
+static const char *ordinal(unsigned n) {
+        static const char *const words[] = { "1st", "2nd", "3rd", "4th", "5th", "6th", "7th",
+                                             "8th", "9th", "10th", "11th", "12th", "13th", "14th" };
+        return n >= 1 && n <= ELEMENTSOF(words) ? words[n - 1] : "another";
+}
+
+/* Rule 1: per_week SMR sessions each ISO week, min_gap apart; workouts' sessions and
+ * done ones count. */
+static void rule_weekly(struct ctx *x) {
+        const struct limber_config *c = x->c;
+        unsigned gap_days = (unsigned) ((c->smr.min_gap + USEC_PER_DAY - 1) / USEC_PER_DAY);
+
+        for (int week = x->week0; week <= x->last_day; week += 7) {
+                unsigned counted = 0;
+                for (size_t i = 0; i < x->n_out; i++) {
+                        const struct limber_session *s = &x->out[i].session;
+                        int d = session_day(s);
+                        if (counts_for_week(s) && d >= week && d < week + 7)
+                                counted++;
+                }
+
+                unsigned slot = 0;
+                for (unsigned n = counted; n < c->smr.per_week; n++) {
+                        slot = lowest_free_slot(x, LIMBER_RULE_WEEKLY, week, slot);
+                        usec_t start = 0;
+                        bool placed = false;
+                        int first = week > x->today ? week : x->today;
+                        int last = week + 6 < x->last_day ? week + 6 : x->last_day;
+
+                        for (int day = first; day <= last && !placed; day++) {
+                                bool too_close = false;
+                                for (size_t i = 0; i < x->n_out && !too_close; i++) {
+                                        const struct limber_session *s = &x->out[i].session;
+                                        too_close = s->kind == LIMBER_SESSION_SMR && occupies_time(s) &&
+                                                    (unsigned) abs(session_day(s) - day) < (gap_days ? gap_days : 1);
+                                }
+                                if (!too_close)
+                                        placed = place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
+                        }
+                        if (!placed) {
+                                char label[16];
+                                day_label(week, label, sizeof label);
+                                if (week + 6 <= x->last_day)
+                                        add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week,
+                                                     "week of %s: %u of %u SMR sessions found no free evening",
+                                                     label, c->smr.per_week - n, c->smr.per_week);
+                                break;
+                        }
+
+                        unsigned before = 1;
+                        for (size_t i = 0; i < x->n_out; i++) {
+                                const struct limber_session *s = &x->out[i].session;
+                                int d = session_day(s);
+                                if (counts_for_week(s) && d >= week && d < week + 7 && s->start < start)
+                                        before++;
+                        }
+                        struct limber_session s;
+                        init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week, slot, start,
+                                     c->smr.duration, "weekly");
+                        snprintf(s.reason, sizeof s.reason, "%s SMR session of the week", ordinal(before));
+                        emit(x, &s);
+                        slot++;
+                }
+        }
+}
+
+/* Rule 5: when the week's remaining days cannot reach weekly_minutes at the pace of
+ * the last 7 days, brisk walks in the midday window close the gap. */
+static unsigned rule_cardio(struct ctx *x) {
+        const struct limber_config *c = x->c;
+        usec_t week_start = limber_local_time(x->week0, 0);
+        usec_t today_start = limber_local_time(x->today, 0);
+        double done = cardio_minutes(x, week_start, x->now), planned = 0;
+
+        for (size_t i = 0; i < x->n_out; i++) {
+                const struct limber_session *s = &x->out[i].session;
+                if (s->kind != LIMBER_SESSION_CARDIO || s->start < week_start || session_day(s) > x->week0 + 6)
+                        continue;
+                double minutes = (double) (s->end - s->start) / USEC_PER_MIN;
+                if (s->status == LIMBER_STATUS_COMPLETED) {
+                        /* A walk also logged by a tracker counts once. */
+                        bool logged = false;
+                        for (size_t j = 0; j < x->in->n_activities && !logged; j++) {
+                                const struct limber_activity *a = &x->in->activities[j];
+                                logged = counts_as_cardio(a) && a->start < s->end && a->start + a->duration > s->start;
+                        }
+                        if (!logged)
+                                done += minutes;
+                } else if (occupies_time(s))
+                        planned += minutes;
+        }
+
+        if (c->cardio.weekly_minutes == 0)
+                return (unsigned) done;
+
+        /* The 7 local days before today, which a DST change makes 167 or 169 hours. */
+        double pace = cardio_minutes(x, limber_local_time(x->today - 7, 0), today_start) / 7;
+        unsigned days_left = (unsigned) (x->week0 + 7 - x->today);
+        double projected = done + planned + pace * days_left;
+        double session_minutes = (double) c->cardio.session / USEC_PER_MIN;
+        if (projected >= c->cardio.weekly_minutes)
+                return (unsigned) done;
+
+        unsigned needed = (unsigned) ceil((c->cardio.weekly_minutes - projected) / session_minutes);
+        unsigned slot = 0, placed = 0;
+        for (int day = x->today; day <= x->week0 + 6 && placed < needed; day++) {
+                bool has_walk = false;
+                for (size_t i = 0; i < x->n_out && !has_walk; i++) {
+                        const struct limber_session *s = &x->out[i].session;
+                        has_walk = s->kind == LIMBER_SESSION_CARDIO && occupies_time(s) && session_day(s) == day;
+                }
+                usec_t start;
+                if (has_walk || !place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start))
+                        continue;
+                slot = lowest_free_slot(x, LIMBER_RULE_CARDIO, x->week0, slot);
+                struct limber_session s;
+                init_session(&s, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0, slot, start,
+                             c->cardio.session, "brisk-walk");
+                snprintf(s.reason, sizeof s.reason, "week's cardio %u/%u min", (unsigned) done,
+                         c->cardio.weekly_minutes);
+                emit(x, &s);
+                slot++;
+                placed++;
+        }
+        if (placed < needed)
+                add_unplaced(x, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0,
+                             "week's cardio %u/%u min: %u of %u walks found no free midday slot",
+                             (unsigned) done, c->cardio.weekly_minutes, needed - placed, needed);
+        return (unsigned) done;
+}
+
+static int compare_sessions(const void *a, const void *b) {
+        const struct limber_session *x = &((const struct limber_plan_session *) a)->session;
+        const struct limber_session *y = &((const struct limber_plan_session *) b)->session;
+        if (x->start != y->start)
+                return x->start < y->start ? -1 : 1;
+        return strcmp(x->id, y->id);
+}
+
+static int compare_intervals(const void *a, const void *b) {
+        const struct limber_interval *x = a, *y = b;
+        return x->start != y->start ? (x->start < y->start ? -1 : 1) : 0;
+}
+
+/* Takes in the stored sessions: history and outcomes stay, late ones become missed,
+ * future planned ones wait in x->open for the rules. */
+static void load_sessions(struct ctx *x) {
+        const struct limber_config *c = x->c;
+
+        x->open = calloc(x->in->n_sessions + 1, sizeof *x->open);
+        x->open_used = calloc(x->in->n_sessions + 1, sizeof *x->open_used);
+        if (!x->open || !x->open_used) {
+                x->oom = true;
+                return;
+        }
+
+        for (size_t i = 0; i < x->in->n_sessions; i++) {
+                struct limber_session s = x->in->sessions[i];
+                bool pending = s.status == LIMBER_STATUS_PLANNED || s.status == LIMBER_STATUS_SNOOZED;
+
+                if (pending && s.end + c->schedule.grace <= x->now) {
+                        s.status = LIMBER_STATUS_MISSED;
+                        s.last_modified = x->now;
+                        push_out(x, &s, true);
+                } else if (s.status == LIMBER_STATUS_PLANNED && s.start > x->now && s.rule != LIMBER_RULE_SITTING)
+                        x->open[x->n_open++] = s;
+                else
+                        push_out(x, &s, false);
+
+                if (occupies_time(&s) && s.end > x->now && !(s.status == LIMBER_STATUS_PLANNED && s.start > x->now &&
+                                                               s.rule != LIMBER_RULE_SITTING))
+                        occupy(x, s.start, s.end);
+        }
+}
+
+static void occupy_quiet_hours_and_busy(struct ctx *x) {
+        struct limber_window q = x->c->schedule.quiet_hours;
+        usec_t from = limber_local_time(x->today - 1, 0), until = limber_local_time(x->last_day + 2, 0);
+
+        for (int day = x->today - 1; day <= x->last_day + 1; day++)
+                occupy(x, limber_local_time(day, q.start), limber_local_time(q.end > q.start ? day : day + 1, q.end));
+
+        for (size_t i = 0; i < x->in->n_busy; i++) {
+                const struct limber_interval *b = &x->in->busy[i];
+                if (b->end > from && b->start < until)
+                        occupy(x, b->start, b->end);
+        }
+}
+
+int limber_plan(const struct limber_plan_input *in, struct limber_plan *ret) {
+        struct ctx x = {
+                .in = in,
+                .c = in->config,
+                .now = in->now,
+                .not_before = round_up(in->now, SLOT_STEP),
+                .today = limber_local_day(in->now),
+        };
+        /* The horizon counts whole local days from today: 14d is today and the 13 after
+         * it, so that no session lies beyond now + horizon. */
+        x.last_day = x.today + (int) ((in->config->schedule.horizon + USEC_PER_DAY - 1) / USEC_PER_DAY) - 1;
+        x.week0 = limber_week_monday(x.today);
+
+        load_sessions(&x);
+        occupy_quiet_hours_and_busy(&x);
+        if (!x.oom && x.n_occupied > 0)
+                qsort(x.occupied, x.n_occupied, sizeof *x.occupied, compare_intervals);
+
+        double ratio = 0;
+        bool spike = false;
+        unsigned cardio_done = 0;
+        if (!x.oom) {
+                rule_workout(&x);
+                spike = rule_spike(&x, &ratio);
+                rule_weekly(&x);
+                cardio_done = rule_cardio(&x);
+        }
+
+        /* What no rule asked for again leaves the plan. */
+        for (size_t i = 0; i < x.n_open && !x.oom; i++)
+                if (!x.open_used[i]) {
+                        struct limber_session s = x.open[i];
+                        s.status = LIMBER_STATUS_CANCELLED;
+                        s.last_modified = x.now;
+                        push_out(&x, &s, true);
+                }
+
+        free(x.open);
+        free(x.open_used);
+        free(x.occupied);
+        if (x.oom) {
+                free(x.out);
+                free(x.unplaced);
+                return -ENOMEM;
+        }
+
+        /* qsort() must not be given NULL, which an empty plan has. */
+        if (x.n_out > 0)
+                qsort(x.out, x.n_out, sizeof *x.out, compare_sessions);
+
+        *ret = (struct limber_plan) {
+                .sessions = x.out,
+                .n_sessions = x.n_out,
+                .unplaced = x.unplaced,
+                .n_unplaced = x.n_unplaced,
+                .week_smr_target = in->config->smr.per_week + (spike ? 1 : 0),
+                .week_cardio_minutes = cardio_done,
+                .week_cardio_target = in->config->cardio.weekly_minutes,
+                .load_ratio = ratio,
+        };
+        for (size_t i = 0; i < x.n_out; i++) {
+                const struct limber_session *s = &x.out[i].session;
+                if (s->kind == LIMBER_SESSION_SMR && s->status == LIMBER_STATUS_COMPLETED &&
+                    session_day(s) >= x.week0 && session_day(s) < x.week0 + 7)
+                        ret->week_smr_done++;
+        }
+        return 0;
+}
+
+void limber_plan_free(struct limber_plan *p) {
+        free(p->sessions);
+        free(p->unplaced);
+        *p = (struct limber_plan) { 0 };
+}
+
+usec_t limber_plan_next_wakeup(const struct limber_plan *p, const struct limber_config *c, usec_t now) {
+        usec_t next = limber_local_time(limber_local_day(now) + 1, 0);
+
+        for (size_t i = 0; i < p->n_sessions; i++) {
+                const struct limber_session *s = &p->sessions[i].session;
+                if (s->status != LIMBER_STATUS_PLANNED && s->status != LIMBER_STATUS_SNOOZED)
+                        continue;
+                usec_t times[] = { s->start, s->end, s->end + c->schedule.grace };
+                for (size_t j = 0; j < ELEMENTSOF(times); j++)
+                        if (times[j] > now && times[j] < next)
+                                next = times[j];
+        }
+        return next;
+}
