@@ -73,6 +73,12 @@ static bool occupies_time(const struct limber_session *s) {
                s->status == LIMBER_STATUS_COMPLETED;
 }
 
+/* Whether s keeps its day from the rules' one-a-day and gap checks: a skipped session
+ * too, so that what replaces it does not take the slot the user just declined. */
+static bool holds_day(const struct limber_session *s) {
+        return occupies_time(s) || s->status == LIMBER_STATUS_SKIPPED;
+}
+
 static usec_t round_up(usec_t t, usec_t step) {
         return (t + step - 1) / step * step;
 }
@@ -365,7 +371,7 @@ static bool rule_spike(struct ctx *x, double *ret_ratio) {
                 bool has_smr = false;
                 for (size_t i = 0; i < x->n_out && !has_smr; i++) {
                         const struct limber_session *s = &x->out[i].session;
-                        has_smr = s->kind == LIMBER_SESSION_SMR && occupies_time(s) && session_day(s) == day;
+                        has_smr = s->kind == LIMBER_SESSION_SMR && holds_day(s) && session_day(s) == day;
                 }
                 usec_t start;
                 if (has_smr || !place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
@@ -428,7 +434,7 @@ static void rule_weekly(struct ctx *x) {
                                 bool too_close = false;
                                 for (size_t i = 0; i < x->n_out && !too_close; i++) {
                                         const struct limber_session *s = &x->out[i].session;
-                                        too_close = s->kind == LIMBER_SESSION_SMR && occupies_time(s) &&
+                                        too_close = s->kind == LIMBER_SESSION_SMR && holds_day(s) &&
                                                     (unsigned) abs(session_day(s) - day) < (gap_days ? gap_days : 1);
                                 }
                                 if (!too_close)
@@ -504,7 +510,7 @@ static unsigned rule_cardio(struct ctx *x) {
                 bool has_walk = false;
                 for (size_t i = 0; i < x->n_out && !has_walk; i++) {
                         const struct limber_session *s = &x->out[i].session;
-                        has_walk = s->kind == LIMBER_SESSION_CARDIO && occupies_time(s) && session_day(s) == day;
+                        has_walk = s->kind == LIMBER_SESSION_CARDIO && holds_day(s) && session_day(s) == day;
                 }
                 usec_t start;
                 if (has_walk || !place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start))

@@ -91,8 +91,10 @@ int limber_routine_load_file(const char *path, struct limber_routine *ret, char 
         if (e == 0 && (!r.title || r.n_steps == 0))
                 st.error = !r.title ? "no 'title' in [routine]" : "no 'step' in [steps]";
         if (e > 0 || st.error) {
-                if (asprintf(ret_error, "%s:%d: %s", path, e,
-                             st.error ? st.error : "syntax error: expected [section] or key = value") < 0)
+                const char *what = st.error ? st.error : "syntax error: expected [section] or key = value";
+                /* inih names the line it refused; a missing key has none. */
+                if ((e > 0 ? asprintf(ret_error, "%s:%d: %s", path, e, what)
+                           : asprintf(ret_error, "%s: %s", path, what)) < 0)
                         *ret_error = NULL;
                 limber_routine_clear(&r);
                 return -EINVAL;

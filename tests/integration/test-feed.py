@@ -137,9 +137,13 @@ def test(ctx):
     check(session['Steps'] and session['Title'], f'GetSession without steps or title: {session}')
     clients.parse_all(feed_path, lint, ctx.root)
 
-    # Fewer sessions a week: the second weekly session of each week leaves the feed.
+    # Fewer sessions a week: the second weekly session of each week leaves the feed,
+    # and the bus says so.
+    monitor = harness.Monitor(bus, ctx.root)
     d.write_config(CONFIG.format(busy=f'busy = {busy}', per_week=1))
     d.call('Reload')
+    harness.wait_until(lambda: monitor.signals('SessionsChanged', harness.INTERFACE, harness.OBJECT_PATH), 10,
+                       what='SessionsChanged after fewer sessions a week')
     text3 = read_feed(feed_path)
     gone = sorted(set(new) - set(events_by_uid(text3)))
     check(gone and all(u.startswith('weekly_') for u in gone), f'no weekly session left the feed: {gone}')
@@ -181,6 +185,35 @@ def test(ctx):
     check_equal(read_feed(feed_path), text3, 'the feed after the HTTP requests')
 
     check_equal(d.stop(), 0, 'exit status')
+    test_port_in_use_and_routines(ctx, lint)
+
+
+def test_port_in_use_and_routines(ctx, lint):
+    """A taken port costs the HTTP server, not the daemon or the file; a user's routine
+    replaces the shipped one of the same name."""
+    import socket
+    taken = socket.socket()
+    taken.bind(('127.0.0.1', 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+
+    routines = os.path.join(ctx.xdg_env()['XDG_CONFIG_HOME'], 'limber', 'routines')
+    os.makedirs(routines, exist_ok=True)
+    with open(os.path.join(routines, 'weekly.ini'), 'w') as f:
+        f.write('[routine]\ntitle = My own rolling\nregions = back\n[steps]\nstep = Roll the back.\n')
+
+    bus = ctx.bus()
+    d = ctx.daemon(bus, config=f'[feed]\nhttp = 127.0.0.1:{port}\n').start()
+    check_equal(d.get_property('FeedUrl'), '', 'FeedUrl with the port taken')
+    d.wait_stderr(rf'<4>Cannot serve the feed on 127\.0\.0\.1:{port}.*the feed file still works')
+    feed_path = d.get_property('FeedPath')
+    text = read_feed(feed_path)
+    check_in('SUMMARY:My own rolling\r\n', text, 'the feed with a user routine')
+    check_in('1. Roll the back.', text.replace('\r\n ', ''), 'the user routine\'s steps in the feed')
+    clients.parse_all(feed_path, lint, ctx.root)
+    check(d.running, 'limberd stopped with the port taken')
+    check_equal(d.stop(), 0, 'exit status with the port taken')
+    taken.close()
 
 
 if __name__ == '__main__':

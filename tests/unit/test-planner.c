@@ -599,9 +599,24 @@ static void test_spike_single(void) {
         CHECK_DOUBLE(p.load_ratio, 4.75);
         limber_plan_free(&p);
 
+        /* A session the user skipped on Tuesday keeps that evening: the spike goes to
+         * Wednesday. */
+        c->smr.per_week = 0;
+        const struct limber_session skipped = {
+                .id = "weekly_20261123_0", .kind = LIMBER_SESSION_SMR, .rule = LIMBER_RULE_WEEKLY,
+                .day = day(2026, 11, 23), .slot = 0, .start = at(2026, 11, 24, 18, 30),
+                .end = at(2026, 11, 24, 18, 45), .status = LIMBER_STATUS_SKIPPED,
+                .last_modified = at(2026, 11, 23, 9, 0), .routine = "weekly", .reason = FIRST,
+        };
+        p = plan((struct limber_plan_input) {
+                .config = c, .now = now, .activities = acts, .n_activities = ELEMENTSOF(acts),
+                .sessions = &skipped, .n_sessions = 1 });
+        const struct limber_plan_session *x = find(&p, "spike_20261123_0");
+        CHECK(x && x->session.start == at(2026, 11, 25, 18, 30));
+        limber_plan_free(&p);
+
         /* A spike on Sunday: the day after is next week, so this week has no evening left
          * for it, and it is reported. */
-        c->smr.per_week = 0;
         const usec_t sun = at(2026, 11, 29, 10, 0);
         const struct limber_activity sunday[] = {
                 activity(LIMBER_ACTIVITY_RUN, at(2026, 11, 8, 9, 0), 80, 15000),
@@ -1249,6 +1264,35 @@ static void test_stability(void) {
         CHECK(x && !x->changed && x->session.start == at(2026, 11, 25, 18, 30) && x->session.sequence == 0);
         CHECK(!find(&p, "weekly_20261123_2"));
         CHECK_INT(p.week_smr_done, 1);
+        limber_plan_free(&p);
+
+        /* Monday's session and walk skipped, seen at 11:00: they stay as the user's
+         * answer. They do not count, so replacements are planned, but not where the user
+         * just declined: a skipped session keeps its day for the one-a-day and gap checks.
+         * Rule 1: slot 0 is taken, so slot 1: Monday and Tuesday are within a day of the
+         * skipped one, Wednesday 18:30 (where it was; now the 1st); slot 2 on Friday
+         * (Thursday is a day after Wednesday). Next week's stay (Monday 30 is 3 days after
+         * Friday). Rule 5: still 0 of 150, 5 walks, not today: Tuesday to Saturday, the
+         * first four as before, slots 1 to 4, and slot 5 on Saturday. */
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(s[i].id, "weekly_20261123_0") == 0 || strcmp(s[i].id, "cardio_20261123_0") == 0)
+                        s[i].status = LIMBER_STATUS_SKIPPED;
+        now = at(2026, 11, 23, 11, 0);
+        const struct want_state skipped[] = {
+                { "cardio_20261123_0", LIMBER_STATUS_SKIPPED, at(2026, 11, 23, 12, 0), 0, false, NULL },
+                { "weekly_20261123_0", LIMBER_STATUS_SKIPPED, at(2026, 11, 23, 18, 30), 0, false, NULL },
+                { "cardio_20261123_1", PLANNED, at(2026, 11, 24, 12, 0), 0, false, NULL },
+                { "cardio_20261123_2", PLANNED, at(2026, 11, 25, 12, 0), 0, false, NULL },
+                { "weekly_20261123_1", PLANNED, at(2026, 11, 25, 18, 30), 0, true, FIRST },
+                { "cardio_20261123_3", PLANNED, at(2026, 11, 26, 12, 0), 0, false, NULL },
+                { "cardio_20261123_4", PLANNED, at(2026, 11, 27, 12, 0), 0, false, NULL },
+                { "weekly_20261123_2", PLANNED, at(2026, 11, 27, 18, 30), 0, true, SECOND },
+                { "cardio_20261123_5", PLANNED, at(2026, 11, 28, 12, 0), 0, true, "week's cardio 0/150 min" },
+                { "weekly_20261130_0", PLANNED, at(2026, 11, 30, 18, 30), 0, false, NULL },
+                { "weekly_20261130_1", PLANNED, at(2026, 12, 2, 18, 30), 0, false, NULL },
+        };
+        p = plan((struct limber_plan_input) { .config = c, .now = now, .sessions = s, .n_sessions = n });
+        check_states("skipped", &p, now, skipped, ELEMENTSOF(skipped));
         limber_plan_free(&p);
 
         /* Monday's session snoozed to 20:00, seen at 19:00: it stays, holds its time and
