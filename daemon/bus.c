@@ -166,6 +166,17 @@ finish:
         return r;
 }
 
+/* The (t from, t until) of the listing methods; until 0 means no upper bound. */
+static int read_range(sd_bus_message *m, uint64_t *from, uint64_t *until, sd_bus_error *error) {
+        int r = sd_bus_message_read(m, "tt", from, until);
+        if (r < 0)
+                return r;
+        if (*until != 0 && *until < *from)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid argument 'until': before 'from' (0 means no limit)");
+        return 0;
+}
+
 static int handle_list_activities(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct limber_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -174,12 +185,9 @@ static int handle_list_activities(sd_bus_message *m, void *userdata, sd_bus_erro
         uint64_t from, until;
         int r;
 
-        r = sd_bus_message_read(m, "tt", &from, &until);
+        r = read_range(m, &from, &until, error);
         if (r < 0)
                 return r;
-        if (until != 0 && until < from)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid argument 'until': before 'from' (0 means no limit)");
 
         r = limber_store_list_activities(d->store, from, until, &list, &n);
         if (r < 0)
@@ -265,12 +273,9 @@ static int handle_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error 
         uint64_t from, until;
         int r;
 
-        r = sd_bus_message_read(m, "tt", &from, &until);
+        r = read_range(m, &from, &until, error);
         if (r < 0)
                 return r;
-        if (until != 0 && until < from)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid argument 'until': before 'from' (0 means no limit)");
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)

@@ -559,6 +559,20 @@ static unsigned window_minutes(struct limber_window w) {
         return w.end >= w.start ? w.end - w.start : 24 * 60 - w.start + w.end;
 }
 
+/* A session length must fit its window; the message names the line of whichever of
+ * the two keys the file set. */
+static void check_fits(struct parse_state *st, usec_t length, struct limber_window w, const char *section,
+                       const char *length_key, const char *window_key) {
+        char a[32];
+        if (length <= window_minutes(w) * USEC_PER_MIN)
+                return;
+        unsigned l = line_of(st, section, length_key);
+        if (l == 0)
+                l = line_of(st, section, window_key);
+        add_error(st, l, "'%s' (%s) does not fit in '%s' in [%s]", length_key,
+                  limber_format_duration(length, a, sizeof a), window_key, section);
+}
+
 /* Checks between keys; each names the line of the key that was set. */
 static void check_consistency(struct parse_state *st) {
         const struct limber_config *c = st->config;
@@ -572,27 +586,9 @@ static void check_consistency(struct parse_state *st) {
                           limber_format_duration(c->mobility.natural_break, a, sizeof a),
                           limber_format_duration(c->mobility.max_sitting, b, sizeof b));
         }
-        if (c->smr.duration > window_minutes(c->smr.window) * USEC_PER_MIN) {
-                unsigned l = line_of(st, "smr", "duration");
-                if (l == 0)
-                        l = line_of(st, "smr", "window");
-                add_error(st, l, "'duration' (%s) does not fit in 'window' in [smr]",
-                          limber_format_duration(c->smr.duration, a, sizeof a));
-        }
-        if (c->smr.duration > window_minutes(c->smr.morning) * USEC_PER_MIN) {
-                unsigned l = line_of(st, "smr", "duration");
-                if (l == 0)
-                        l = line_of(st, "smr", "morning");
-                add_error(st, l, "'duration' (%s) does not fit in 'morning' in [smr]",
-                          limber_format_duration(c->smr.duration, a, sizeof a));
-        }
-        if (c->cardio.session > window_minutes(c->cardio.window) * USEC_PER_MIN) {
-                unsigned l = line_of(st, "cardio", "session");
-                if (l == 0)
-                        l = line_of(st, "cardio", "window");
-                add_error(st, l, "'session' (%s) does not fit in 'window' in [cardio]",
-                          limber_format_duration(c->cardio.session, a, sizeof a));
-        }
+        check_fits(st, c->smr.duration, c->smr.window, "smr", "duration", "window");
+        check_fits(st, c->smr.duration, c->smr.morning, "smr", "duration", "morning");
+        check_fits(st, c->cardio.session, c->cardio.window, "cardio", "session", "window");
 }
 
 int limber_config_load(const char *path, bool must_exist, const char *home,

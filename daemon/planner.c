@@ -46,22 +46,10 @@ struct ctx {
         size_t n_unplaced, allocated_unplaced;
 };
 
-static bool grow(void **array, size_t *allocated, size_t n, size_t size) {
-        if (n < *allocated)
-                return true;
-        size_t na = *allocated ? *allocated * 2 : 32;
-        void *p = realloc(*array, na * size);
-        if (!p)
-                return false;
-        *array = p;
-        *allocated = na;
-        return true;
-}
-
 static void occupy(struct ctx *x, usec_t start, usec_t end) {
         if (end <= start)
                 return;
-        if (!grow((void **) &x->occupied, &x->allocated_occupied, x->n_occupied, sizeof *x->occupied)) {
+        if (!limber_grow((void **) &x->occupied, &x->allocated_occupied, x->n_occupied, sizeof *x->occupied)) {
                 x->oom = true;
                 return;
         }
@@ -119,7 +107,7 @@ static bool id_fixed(struct ctx *x, const char *id) {
 }
 
 static void push_out(struct ctx *x, const struct limber_session *s, bool changed) {
-        if (!grow((void **) &x->out, &x->allocated_out, x->n_out, sizeof *x->out)) {
+        if (!limber_grow((void **) &x->out, &x->allocated_out, x->n_out, sizeof *x->out)) {
                 x->oom = true;
                 return;
         }
@@ -165,7 +153,7 @@ static void add_unplaced(struct ctx *x, enum limber_session_kind kind, enum limb
 
 static void add_unplaced(struct ctx *x, enum limber_session_kind kind, enum limber_rule rule, int day,
                          const char *fmt, ...) {
-        if (!grow((void **) &x->unplaced, &x->allocated_unplaced, x->n_unplaced, sizeof *x->unplaced)) {
+        if (!limber_grow((void **) &x->unplaced, &x->allocated_unplaced, x->n_unplaced, sizeof *x->unplaced)) {
                 x->oom = true;
                 return;
         }

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <systemd/sd-id128.h>
 
+#include "util.h"
+
 struct limber_store {
         sqlite3 *db;
         char *path;
@@ -378,15 +380,9 @@ int limber_store_list_activities(struct limber_store *s, usec_t from, usec_t unt
         sqlite3_bind_int64(st, 3, hi);
 
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (n == allocated) {
-                        size_t na = allocated ? allocated * 2 : 16;
-                        struct limber_activity *nl = realloc(list, na * sizeof *nl);
-                        if (!nl) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        list = nl;
-                        allocated = na;
+                if (!limber_grow((void **) &list, &allocated, n, sizeof *list)) {
+                        r = -ENOMEM;
+                        break;
                 }
                 struct limber_activity *a = &list[n++];
                 *a = (struct limber_activity) { 0 };
@@ -478,15 +474,9 @@ int limber_store_load_sessions(struct limber_store *s, usec_t since, struct limb
                 if (kind < 0 || rule < 0 || status < 0 || !limber_session_id_valid(id))
                         continue;       /* written by a newer limber: leave it alone */
 
-                if (n == allocated) {
-                        size_t na = allocated ? allocated * 2 : 64;
-                        struct limber_session *nl = realloc(list, na * sizeof *nl);
-                        if (!nl) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        list = nl;
-                        allocated = na;
+                if (!limber_grow((void **) &list, &allocated, n, sizeof *list)) {
+                        r = -ENOMEM;
+                        break;
                 }
                 struct limber_session *x = &list[n++];
                 *x = (struct limber_session) {
