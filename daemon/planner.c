@@ -186,6 +186,12 @@ static void day_label(int day, char *buf, size_t size) {
         snprintf(buf, size, "%u %s", d, months[m - 1]);
 }
 
+/* Whether window w of day still has room for a session of length dur after now, were
+ * nothing else there: only then is a failure to place worth reporting. */
+static bool window_ahead(struct ctx *x, int day, struct limber_window w, usec_t dur) {
+        return limber_local_time(day, w.end) >= x->not_before + dur;
+}
+
 /* Rule 2 treats these as a training load; walks and yoga are not. */
 static bool is_load(const struct limber_activity *a) {
         return a->kind != LIMBER_ACTIVITY_WALK && a->kind != LIMBER_ACTIVITY_YOGA;
@@ -256,7 +262,7 @@ static void rule_workout(struct ctx *x) {
                 init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_WORKOUT, day, 0, start, c->smr.duration, routine);
                 char what[64];
                 describe_activity(longest, what, sizeof what);
-                snprintf(s.reason, sizeof s.reason, "%s %s", what, on == day ? "today" : "yesterday");
+                snprintf(s.reason, sizeof s.reason, "%s %s", what, on == day ? "today" : "the day before");
                 emit(x, &s);
         }
 }
@@ -355,8 +361,11 @@ static bool rule_spike(struct ctx *x, double *ret_ratio) {
                 return true;
 
         int from = spike_day + 1 > x->today ? spike_day + 1 : x->today;
-        for (int day = from; day <= x->week0 + 6; day++) {
+        int last = x->week0 + 6 < x->last_day ? x->week0 + 6 : x->last_day;
+        bool ahead = false;
+        for (int day = from; day <= last; day++) {
                 bool has_smr = false;
+                ahead = ahead || window_ahead(x, day, c->smr.window, c->smr.duration);
                 for (size_t i = 0; i < x->n_out && !has_smr; i++) {
                         const struct limber_session *s = &x->out[i].session;
                         has_smr = s->kind == LIMBER_SESSION_SMR && holds_day(s) && session_day(s) == day;
@@ -370,8 +379,9 @@ static bool rule_spike(struct ctx *x, double *ret_ratio) {
                 emit(x, &s);
                 return true;
         }
-        add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_SPIKE, x->week0,
-                     "load spike (%s): no free evening left this week", reason);
+        if (ahead)
+                add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_SPIKE, x->week0,
+                             "load spike (%s): no free evening left this week", reason);
         return true;
 }
 
@@ -395,64 +405,103 @@ static const char *ordinal(unsigned n) {
         return n >= 1 && n <= ELEMENTSOF(words) ? words[n - 1] : "another";
 }
 
+/* Whether an SMR session may go on day: no other SMR session that holds its day is
+ * closer than min_gap (rounded up to whole days, at least a different day). */
+static bool smr_day_free(struct ctx *x, int day) {
+        unsigned gap_days = (unsigned) ((x->c->smr.min_gap + USEC_PER_DAY - 1) / USEC_PER_DAY);
+        for (size_t i = 0; i < x->n_out; i++) {
+                const struct limber_session *s = &x->out[i].session;
+                if (s->kind == LIMBER_SESSION_SMR && holds_day(s) &&
+                    (unsigned) abs(session_day(s) - day) < (gap_days ? gap_days : 1))
+                        return false;
+        }
+        return true;
+}
+
+static void emit_weekly(struct ctx *x, int week, unsigned slot, usec_t start) {
+        unsigned before = 1;
+        for (size_t i = 0; i < x->n_out; i++) {
+                const struct limber_session *s = &x->out[i].session;
+                int d = session_day(s);
+                if (counts_for_week(s) && d >= week && d < week + 7 && s->start < start)
+                        before++;
+        }
+        struct limber_session s;
+        init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week, slot, start, x->c->smr.duration, "weekly");
+        snprintf(s.reason, sizeof s.reason, "%s SMR session of the week", ordinal(before));
+        emit(x, &s);
+}
+
 /* Rule 1: per_week SMR sessions each ISO week, min_gap apart; workouts' sessions and
- * done ones count. */
+ * done ones count. Sessions planned before keep their day while it still works, so a
+ * change elsewhere in the week moves as few of them as it can; the rest go on the
+ * earliest free evenings. */
 static void rule_weekly(struct ctx *x) {
         const struct limber_config *c = x->c;
-        unsigned gap_days = (unsigned) ((c->smr.min_gap + USEC_PER_DAY - 1) / USEC_PER_DAY);
 
         for (int week = x->week0; week <= x->last_day; week += 7) {
-                unsigned counted = 0;
+                int first = week > x->today ? week : x->today;
+                int last = week + 6 < x->last_day ? week + 6 : x->last_day;
+                unsigned n = 0;
+                usec_t start;
+
                 for (size_t i = 0; i < x->n_out; i++) {
                         const struct limber_session *s = &x->out[i].session;
                         int d = session_day(s);
                         if (counts_for_week(s) && d >= week && d < week + 7)
-                                counted++;
+                                n++;
+                }
+
+                for (size_t i = 0; i < x->n_open && n < c->smr.per_week; i++) {
+                        const struct limber_session *o = &x->open[i];
+                        int day = session_day(o);
+                        if (x->open_used[i] || o->rule != LIMBER_RULE_WEEKLY || o->day != week ||
+                            day < first || day > last || !smr_day_free(x, day) ||
+                            !place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
+                                continue;
+                        emit_weekly(x, week, o->slot, start);
+                        n++;
                 }
 
                 unsigned slot = 0;
-                for (unsigned n = counted; n < c->smr.per_week; n++) {
-                        slot = lowest_free_slot(x, LIMBER_RULE_WEEKLY, week, slot);
-                        usec_t start = 0;
-                        bool placed = false;
-                        int first = week > x->today ? week : x->today;
-                        int last = week + 6 < x->last_day ? week + 6 : x->last_day;
-
+                for (; n < c->smr.per_week; n++) {
+                        bool placed = false, ahead = false;
                         for (int day = first; day <= last && !placed; day++) {
-                                bool too_close = false;
-                                for (size_t i = 0; i < x->n_out && !too_close; i++) {
-                                        const struct limber_session *s = &x->out[i].session;
-                                        too_close = s->kind == LIMBER_SESSION_SMR && holds_day(s) &&
-                                                    (unsigned) abs(session_day(s) - day) < (gap_days ? gap_days : 1);
-                                }
-                                if (!too_close)
-                                        placed = place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
+                                ahead = ahead || window_ahead(x, day, c->smr.window, c->smr.duration);
+                                placed = smr_day_free(x, day) &&
+                                         place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
                         }
                         if (!placed) {
                                 char label[16];
                                 day_label(week, label, sizeof label);
-                                if (week + 6 <= x->last_day)
+                                if (ahead && week + 6 <= x->last_day)
                                         add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week,
                                                      "week of %s: %u of %u SMR sessions found no free evening",
                                                      label, c->smr.per_week - n, c->smr.per_week);
                                 break;
                         }
-
-                        unsigned before = 1;
-                        for (size_t i = 0; i < x->n_out; i++) {
-                                const struct limber_session *s = &x->out[i].session;
-                                int d = session_day(s);
-                                if (counts_for_week(s) && d >= week && d < week + 7 && s->start < start)
-                                        before++;
-                        }
-                        struct limber_session s;
-                        init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week, slot, start,
-                                     c->smr.duration, "weekly");
-                        snprintf(s.reason, sizeof s.reason, "%s SMR session of the week", ordinal(before));
-                        emit(x, &s);
+                        slot = lowest_free_slot(x, LIMBER_RULE_WEEKLY, week, slot);
+                        emit_weekly(x, week, slot, start);
                         slot++;
                 }
         }
+}
+
+static bool has_walk(struct ctx *x, int day) {
+        for (size_t i = 0; i < x->n_out; i++) {
+                const struct limber_session *s = &x->out[i].session;
+                if (s->kind == LIMBER_SESSION_CARDIO && holds_day(s) && session_day(s) == day)
+                        return true;
+        }
+        return false;
+}
+
+static void emit_walk(struct ctx *x, unsigned slot, usec_t start, double done) {
+        struct limber_session s;
+        init_session(&s, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0, slot, start, x->c->cardio.session,
+                     "brisk-walk");
+        snprintf(s.reason, sizeof s.reason, "week's cardio %u/%u min", (unsigned) done, x->c->cardio.weekly_minutes);
+        emit(x, &s);
 }
 
 /* Rule 5: when the week's remaining days cannot reach weekly_minutes at the pace of
@@ -494,30 +543,42 @@ static unsigned rule_cardio(struct ctx *x) {
 
         unsigned needed = (unsigned) ceil((c->cardio.weekly_minutes - projected) / session_minutes);
         unsigned slot = 0, placed = 0;
-        for (int day = x->today; day <= x->week0 + 6 && placed < needed; day++) {
-                bool has_walk = false;
-                for (size_t i = 0; i < x->n_out && !has_walk; i++) {
-                        const struct limber_session *s = &x->out[i].session;
-                        has_walk = s->kind == LIMBER_SESSION_CARDIO && holds_day(s) && session_day(s) == day;
-                }
-                usec_t start;
-                if (has_walk || !place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start))
+        int last = x->week0 + 6 < x->last_day ? x->week0 + 6 : x->last_day;
+        bool ahead = false;
+        usec_t start;
+
+        /* Walks planned before keep their day while it still works. */
+        for (size_t i = 0; i < x->n_open && placed < needed; i++) {
+                const struct limber_session *o = &x->open[i];
+                int day = session_day(o);
+                if (x->open_used[i] || o->rule != LIMBER_RULE_CARDIO || o->day != x->week0 ||
+                    day < x->today || day > last || has_walk(x, day) ||
+                    !place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start))
+                        continue;
+                emit_walk(x, o->slot, start, done);
+                placed++;
+        }
+        for (int day = x->today; day <= last && placed < needed; day++) {
+                ahead = ahead || window_ahead(x, day, c->cardio.window, c->cardio.session);
+                if (has_walk(x, day) || !place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start))
                         continue;
                 slot = lowest_free_slot(x, LIMBER_RULE_CARDIO, x->week0, slot);
-                struct limber_session s;
-                init_session(&s, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0, slot, start,
-                             c->cardio.session, "brisk-walk");
-                snprintf(s.reason, sizeof s.reason, "week's cardio %u/%u min", (unsigned) done,
-                         c->cardio.weekly_minutes);
-                emit(x, &s);
+                emit_walk(x, slot, start, done);
                 slot++;
                 placed++;
         }
-        if (placed < needed)
+        if (placed < needed && ahead)
                 add_unplaced(x, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0,
                              "week's cardio %u/%u min: %u of %u walks found no free midday slot",
                              (unsigned) done, c->cardio.weekly_minutes, needed - placed, needed);
         return (unsigned) done;
+}
+
+static int compare_plain_sessions(const void *a, const void *b) {
+        const struct limber_session *x = a, *y = b;
+        if (x->start != y->start)
+                return x->start < y->start ? -1 : 1;
+        return strcmp(x->id, y->id);
 }
 
 static int compare_sessions(const void *a, const void *b) {
@@ -592,6 +653,9 @@ int limber_plan(const struct limber_plan_input *in, struct limber_plan *ret) {
         x.week0 = limber_week_monday(x.today);
 
         load_sessions(&x);
+        /* Earliest first, whatever order the store gave: the rules keep the earliest. */
+        if (!x.oom && x.n_open > 0)
+                qsort(x.open, x.n_open, sizeof *x.open, compare_plain_sessions);
         occupy_quiet_hours_and_busy(&x);
         if (!x.oom && x.n_occupied > 0)
                 qsort(x.occupied, x.n_occupied, sizeof *x.occupied, compare_intervals);
