@@ -13,6 +13,7 @@
 #include "limber-build.h"
 #include "localtime.h"
 #include "log.h"
+#include "reminders.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -417,6 +418,61 @@ static int get_unplaced(sd_bus *bus, const char *path, const char *interface, co
         return r;
 }
 
+/* The outcome methods, on the main object (with the id) and on session objects. */
+int limber_bus_give_outcome(sd_bus_message *m, struct limber_daemon *d, const char *id,
+                            enum limber_session_status status, uint64_t by, sd_bus_error *error) {
+        if (!limber_session_id_valid(id))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid argument 'id': '%s' is not a session id", id);
+        if (status == LIMBER_STATUS_SNOOZED && by > 24 * USEC_PER_HOUR)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid argument 'by': longer than a day (expected microseconds)");
+
+        int r = limber_reminders_outcome(d, id, status, by);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, LIMBER_BUS_ERROR_PREFIX "NoSuchSession", "No session '%s'", id);
+        if (r == -EPERM)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid argument 'id': session '%s' is over; only a planned session can be snoozed",
+                                         id);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Failed to record the outcome of '%s'", id);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int handle_outcome(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *member = sd_bus_message_get_member(m), *id;
+        uint64_t by = 0;
+        int r;
+
+        if (strcmp(member, "SnoozeSession") == 0)
+                r = sd_bus_message_read(m, "st", &id, &by);
+        else
+                r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+
+        enum limber_session_status status = strcmp(member, "CompleteSession") == 0 ? LIMBER_STATUS_COMPLETED
+                                            : strcmp(member, "SkipSession") == 0   ? LIMBER_STATUS_SKIPPED
+                                                                                   : LIMBER_STATUS_SNOOZED;
+        return limber_bus_give_outcome(m, userdata, id, status, by, error);
+}
+
+static int get_sitting_limit(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct limber_daemon *d = userdata;
+        return sd_bus_message_append(reply, "t", (uint64_t) d->config->mobility.max_sitting);
+}
+
+static int get_plugins(sd_bus *bus, const char *path, const char *interface, const char *property,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        /* (name, state) of each plugin; none are loaded by this version. */
+        int r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 #define PLAN_PROPERTY(name, sig) \
         SD_BUS_PROPERTY(name, sig, get_plan_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 
@@ -425,6 +481,7 @@ static const sd_bus_vtable limber_vtable[] = {
         SD_BUS_PROPERTY("Version", "s", get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Idle", "b", get_idle, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SittingSince", "t", get_sitting_since, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SittingLimit", "t", get_sitting_limit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         PLAN_PROPERTY("NextSessionId", "s"),
         PLAN_PROPERTY("NextSessionStart", "t"),
         PLAN_PROPERTY("NextSessionKind", "s"),
@@ -437,6 +494,7 @@ static const sd_bus_vtable limber_vtable[] = {
         PLAN_PROPERTY("FeedPath", "s"),
         PLAN_PROPERTY("FeedUrl", "s"),
         SD_BUS_PROPERTY("Unplaced", "a(ssts)", get_unplaced, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Plugins", "a(ss)", get_plugins, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("LogActivity",
                                 SD_BUS_ARGS("s", kind, "t", start, "t", duration, "d", distance_m,
                                             "a{sv}", extra),
@@ -458,6 +516,18 @@ static const sd_bus_vtable limber_vtable[] = {
                                 SD_BUS_ARGS("s", id),
                                 SD_BUS_RESULT("a{sv}", session),
                                 handle_get_session, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CompleteSession",
+                                SD_BUS_ARGS("s", id),
+                                SD_BUS_NO_RESULT,
+                                handle_outcome, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SkipSession",
+                                SD_BUS_ARGS("s", id),
+                                SD_BUS_NO_RESULT,
+                                handle_outcome, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SnoozeSession",
+                                SD_BUS_ARGS("s", id, "t", by),
+                                SD_BUS_NO_RESULT,
+                                handle_outcome, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Replan",
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
@@ -466,6 +536,8 @@ static const sd_bus_vtable limber_vtable[] = {
                                 SD_BUS_NO_ARGS,
                                 SD_BUS_NO_RESULT,
                                 handle_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("SessionDue",
+                                SD_BUS_ARGS("s", id, "s", kind, "s", title, "s", description), 0),
         SD_BUS_SIGNAL("SessionsChanged", NULL, 0),
         SD_BUS_VTABLE_END,
 };
@@ -495,6 +567,10 @@ int limber_bus_start(struct limber_daemon *d) {
         if (r < 0)
                 return log_error_errno(r, "Failed to export %s", LIMBER_BUS_PATH);
 
+        r = limber_bus_session_objects_add(d);
+        if (r < 0)
+                return r;
+
         r = sd_bus_match_signal(d->bus, &d->name_lost_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                 "org.freedesktop.DBus", "NameLost", on_name_lost, d);
         if (r < 0)
@@ -519,6 +595,7 @@ int limber_bus_start(struct limber_daemon *d) {
 }
 
 void limber_bus_stop(struct limber_daemon *d) {
+        limber_bus_session_objects_remove(d);
         d->name_lost_slot = sd_bus_slot_unref(d->name_lost_slot);
         d->vtable_slot = sd_bus_slot_unref(d->vtable_slot);
         if (d->bus) {

@@ -12,6 +12,7 @@
 #include "limber-build.h"
 #include "log.h"
 #include "paths.h"
+#include "reminders.h"
 #include "schedule.h"
 
 usec_t limber_daemon_now(struct limber_daemon *d) {
@@ -31,6 +32,7 @@ static int on_tracker_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 limber_bus_properties_changed(d, "SittingSince", NULL);
         }
         arm_tracker_timer(d);
+        limber_reminders_desk_changed(d);
         return 0;
 }
 
@@ -80,6 +82,7 @@ int limber_daemon_report_idle(struct limber_daemon *d, bool idle) {
                 limber_bus_properties_changed(d, "Idle", NULL);
 
         (void) arm_tracker_timer(d);
+        limber_reminders_desk_changed(d);
         return r;
 }
 
@@ -98,11 +101,13 @@ int limber_daemon_reload(struct limber_daemon *d, char **ret_errors) {
         d->config = c;
         log_info("Configuration reloaded from %s", c->path ? c->path : "built-in defaults");
         (void) limber_schedule_reconfigure(d);
+        limber_bus_properties_changed(d, "SittingLimit", NULL);
 
         /* natural_break may have changed: the deadline moves with it. */
         if (limber_tracker_advance(&d->tracker, limber_daemon_now(d), c->mobility.natural_break))
                 limber_bus_properties_changed(d, "SittingSince", NULL);
         (void) arm_tracker_timer(d);
+        limber_reminders_desk_changed(d);
 
         (void) sd_notify(0, "READY=1");
         return 0;
@@ -218,6 +223,9 @@ int limber_daemon_run(struct limber_daemon *d) {
             (r = add_signal(d, &d->sighup_source, SIGHUP, on_sighup)) < 0)
                 return r;
 
+        /* Sessions that began before this start are not announced again. */
+        d->announced_until = limber_daemon_now(d);
+
         /* Plan before taking the name, so the first caller sees a plan. */
         r = limber_schedule_start(d);
         if (r < 0)
@@ -226,6 +234,7 @@ int limber_daemon_run(struct limber_daemon *d) {
         r = limber_bus_start(d);
         if (r < 0)
                 return r;
+        (void) limber_reminders_start(d);
 
         log_info("limberd %s ready on %s, state in %s", LIMBER_VERSION, LIMBER_BUS_NAME, d->state_dir);
         (void) sd_notify(0, "READY=1");
@@ -243,6 +252,7 @@ int limber_daemon_run(struct limber_daemon *d) {
 void limber_daemon_free(struct limber_daemon *d) {
         if (!d)
                 return;
+        limber_reminders_stop(d);
         limber_bus_stop(d);
         limber_schedule_stop(d);
         sd_event_source_unref(d->tracker_timer);

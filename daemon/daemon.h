@@ -14,11 +14,15 @@
 
 struct limber_http;
 struct limber_busy_watch;
+struct limber_notifier;
 
 struct limber_daemon {
         sd_event *event;
         sd_bus *bus;
         sd_bus_slot *vtable_slot;
+        sd_bus_slot *object_manager_slot;
+        sd_bus_slot *session_vtable_slot;
+        sd_bus_slot *session_enumerator_slot;
         sd_bus_slot *name_lost_slot;
         sd_event_source *sigterm_source;
         sd_event_source *sigint_source;
@@ -55,6 +59,16 @@ struct limber_daemon {
         char *feed_url;                 /* "" without HTTP */
         struct limber_http *http;
         struct limber_listen http_listen;       /* what http listens on */
+
+        /* Reminders: breaks from sitting, session starts, notifications. */
+        struct limber_notifier *notifier;
+        sd_event_source *break_timer;           /* the sitting limit, or the end of a busy slot */
+        usec_t break_streak;                    /* the streak (its SittingSince) last_break belongs to */
+        usec_t last_break;                      /* when this streak's last break was due */
+        bool break_held;                        /* due, but do-not-disturb or a busy slot holds it */
+        usec_t announced_until;                 /* session starts up to here were announced */
+        char **held;                            /* sessions whose notification waits for do-not-disturb to end */
+        size_t n_held;
 };
 
 struct limber_daemon_args {

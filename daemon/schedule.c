@@ -21,6 +21,7 @@
 #include "localtime.h"
 #include "log.h"
 #include "paths.h"
+#include "reminders.h"
 #include "util.h"
 
 /* How far back activities matter: the 30-day spike look-back from any day of this
@@ -471,13 +472,17 @@ int limber_schedule_replan(struct limber_daemon *d, const char *why) {
 
         struct snapshot before, after;
         take_snapshot(d, &before);
-        limber_plan_free(&d->plan);
+        limber_bus_sessions_removed(d, &plan);
+        struct limber_plan old = d->plan;
         d->plan = plan;
         d->have_plan = true;
+        limber_bus_sessions_added_changed(d, &old);
+        limber_plan_free(&old);
         take_snapshot(d, &after);
 
         (void) publish(d, now);
         announce(d, &before, &after, changed);
+        limber_reminders_plan_changed(d);
         (void) arm_plan_timer(d, limber_plan_next_wakeup(&d->plan, c, now));
         r = 0;
 

@@ -601,3 +601,80 @@ int limber_store_random_value(struct limber_store *s, const char *key, char ret[
         }
         return 0;
 }
+
+int limber_store_set_outcome(struct limber_store *s, const char *id, enum limber_session_status status,
+                             usec_t at, usec_t new_start) {
+        static const char *const outcome_names[_LIMBER_STATUS_MAX] = {
+                [LIMBER_STATUS_COMPLETED] = "completed",
+                [LIMBER_STATUS_SKIPPED] = "skipped",
+                [LIMBER_STATUS_SNOOZED] = "snoozed",
+                [LIMBER_STATUS_MISSED] = "missed",
+        };
+        sqlite3_stmt *st = NULL;
+        int rc, r = 0;
+
+        if ((unsigned) status >= _LIMBER_STATUS_MAX || !outcome_names[status])
+                return -EINVAL;
+
+        rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return failure(rc);
+
+        if (status == LIMBER_STATUS_SNOOZED)
+                rc = sqlite3_prepare_v2(s->db,
+                                        "UPDATE sessions SET status = ?2, last_modified_us = ?3, "
+                                        "end_us = ?4 + (end_us - start_us), start_us = ?4, sequence = sequence + 1 "
+                                        "WHERE id = ?1", -1, &st, NULL);
+        else
+                rc = sqlite3_prepare_v2(s->db,
+                                        "UPDATE sessions SET status = ?2, last_modified_us = ?3 WHERE id = ?1",
+                                        -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, limber_session_status_to_string(status), -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 3, (sqlite3_int64) at);
+                if (status == LIMBER_STATUS_SNOOZED)
+                        sqlite3_bind_int64(st, 4, (sqlite3_int64) new_start);
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_DONE && sqlite3_changes(s->db) == 0)
+                        r = -ENOENT;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+
+        if (r == 0 && rc == SQLITE_DONE) {
+                rc = sqlite3_prepare_v2(s->db,
+                                        "INSERT INTO outcomes (session_id, outcome, at_us, snooze_us) VALUES (?, ?, ?, ?)",
+                                        -1, &st, NULL);
+                if (rc == SQLITE_OK) {
+                        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st, 2, outcome_names[status], -1, SQLITE_STATIC);
+                        sqlite3_bind_int64(st, 3, (sqlite3_int64) at);
+                        if (status == LIMBER_STATUS_SNOOZED)
+                                sqlite3_bind_int64(st, 4, (sqlite3_int64) new_start);
+                        else
+                                sqlite3_bind_null(st, 4);
+                        rc = sqlite3_step(st);
+                }
+                sqlite3_finalize(st);
+        }
+
+        if (r == 0 && rc == SQLITE_DONE)
+                rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        if (r < 0 || rc != SQLITE_OK) {
+                if (r == 0)
+                        r = failure(rc);
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+        return r;
+}
+
+static const char *given_title(const struct limber_session *session, void *userdata) {
+        return userdata;
+}
+
+int limber_store_add_session(struct limber_store *s, const struct limber_session *session, const char *title,
+                             usec_t now) {
+        struct limber_plan_session one = { .session = *session, .changed = true };
+        return limber_store_save_sessions(s, &one, 1, given_title, (void *) title, now);
+}

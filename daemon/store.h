@@ -40,6 +40,17 @@ int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_
                                const char *(*title_of)(const struct limber_session *, void *), void *userdata,
                                usec_t now);
 
+/* Records an outcome given to a session and applies it to the session row, in one
+ * transaction: status (completed, skipped, snoozed) and LAST-MODIFIED = at; a snooze
+ * also moves the session to [new_start, new_start + its length) and raises SEQUENCE.
+ * Returns -ENOENT when no session has that id. */
+int limber_store_set_outcome(struct limber_store *s, const char *id, enum limber_session_status status,
+                             usec_t at, usec_t new_start);
+
+/* Adds one session (a mobility break), durably. */
+int limber_store_add_session(struct limber_store *s, const struct limber_session *session, const char *title,
+                             usec_t now);
+
 /* A random 128-bit value in hex, made on first use and kept under key. */
 int limber_store_random_value(struct limber_store *s, const char *key, char ret[static LIMBER_ID_LEN + 1]);
 

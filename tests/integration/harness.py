@@ -105,6 +105,40 @@ def _die_with_parent():
         _prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
+
+def interface_xml(root, name):
+    """The <interface> element called name in an introspection document."""
+    for iface in root.iter('interface'):
+        if iface.get('name') == name:
+            return iface
+    raise TestFailure(f'interface {name} missing')
+
+
+def signature_of(element):
+    """(kind, name) -> description of every method argument, property and signal, to
+    compare a live introspection with the documented one in doc/."""
+    out = {}
+    for m in element.findall('method'):
+        out[('method', m.get('name'))] = [(a.get('name'), a.get('type'), a.get('direction') or 'in')
+                                          for a in m.findall('arg')]
+    for p in element.findall('property'):
+        out[('property', p.get('name'))] = (p.get('type'), p.get('access'))
+    for s in element.findall('signal'):
+        out[('signal', s.get('name'))] = [(a.get('name'), a.get('type')) for a in s.findall('arg')]
+    return out
+
+
+def check_documented(live_xml, doc_path, name):
+    """The live interface matches its documentation exactly, argument names included."""
+    import xml.etree.ElementTree as ET
+    live = signature_of(interface_xml(ET.fromstring(live_xml), name))
+    documented = signature_of(interface_xml(ET.parse(doc_path).getroot(), name))
+    for key, value in documented.items():
+        check(key in live, f'{key[0]} {key[1]} is documented but not exported')
+        check_equal(live[key], value, f'{key[0]} {key[1]} (live vs {doc_path})')
+    for key in live:
+        check(key in documented, f'{key[0]} {key[1]} is exported but not documented in {doc_path}')
+
 def read_text(path):
     try:
         with open(path, 'r', errors='replace') as f:
