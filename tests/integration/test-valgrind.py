@@ -16,7 +16,7 @@ from harness import (ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, USEC_PER_SEC, che
                      check_equal, check_in, extra_args)
 
 VALGRIND_ERROR = 99
-GOOD = '[feed]\nhttp = off\n[mobility]\nnatural_break = 2s\nmax_sitting = 10s\n'
+GOOD = '[feed]\nhttp = 127.0.0.1:0\n[mobility]\nnatural_break = 2s\nmax_sitting = 10s\n'
 BAD = '[feed]\nhttp = off\n[mobility]\nnatural_break = 5min\nbogus = 1\n'
 
 
@@ -54,6 +54,22 @@ def test(ctx):
         d.call('ReportIdle', 'b', False, timeout=60)
         d.call('ReportIdle', 'b', True, timeout=60)
         d.call('ReportIdle', 'b', False, timeout=60)
+
+        # The plan, its objects, an outcome, the feed over HTTP.
+        sessions = d.call('ListSessions', 'tt', 0, 0, timeout=60)[0]
+        check(sessions, 'no sessions planned')
+        d.call('GetSession', 's', sessions[0][0], timeout=60)
+        d.bus.call_full(harness.BUS_NAME, harness.OBJECT_PATH, 'org.freedesktop.DBus.ObjectManager',
+                        'GetManagedObjects', timeout=60)
+        d.call('SnoozeSession', 'st', sessions[0][0], 0, timeout=60)
+        d.call('CompleteSession', 's', sessions[-1][0], timeout=60)
+        e = d.call_error('SkipSession', 's', 'weekly_20000103_0', timeout=60)
+        check_equal(e.name, 'io.github.limber.Limber1.Error.NoSuchSession', 'error for an unknown session')
+        d.call('Replan', timeout=60)
+        import subprocess
+        url = d.get_property('FeedUrl', timeout=60)
+        subprocess.run(['curl', '-sS', '-o', '/dev/null', url], check=True, timeout=60)
+        subprocess.run(['curl', '-sS', '-o', '/dev/null', '-X', 'PUT', url], check=True, timeout=60)
 
         d.write_config(BAD)
         e = d.call_error('Reload', timeout=60)
