@@ -188,7 +188,7 @@ static void send_close(struct limber_notifier *n, uint32_t id) {
         r = sd_bus_call_method_async(n->bus, NULL, n->owner, NOTIFICATIONS_PATH, NOTIFICATIONS_INTERFACE,
                                      "CloseNotification", NULL, NULL, "u", id);
         if (r < 0)
-                log_debug("Could not close notification %" PRIu32 ": %s", id, strerror(-r));
+                limber_log_errno(LOG_DEBUG, r, "Could not close notification %" PRIu32, id);
 }
 
 static void note_no_server(struct limber_notifier *n) {
@@ -218,9 +218,9 @@ static int send_notify(struct limber_notifier *n, struct shown *e) {
         if (r >= 0)
                 r = sd_bus_message_append(m, "susss", APP_NAME, e->id, APP_ICON, e->summary,
                                           escaped ? escaped : e->body);
-        /* No "default" action: a click on the body answers nothing, and dunst would take
-         * it for the whole notification's one action. No desktop-entry hint: limberd has
-         * no .desktop file for a server to look up. resident=false (the spec's default,
+        /* No "default" action: a click on the body answers nothing, and dunst invokes a
+         * default in place of offering the buttons. No desktop-entry hint: limberd has no
+         * .desktop file for a server to look up. resident=false (the spec's default,
          * spelled out) lets a server remove the notification once a button is pressed. */
         if (r >= 0)
                 r = sd_bus_message_append(m, "as", 6, "done", "Done", "snooze", "Snooze", "skip", "Skip");
@@ -262,14 +262,13 @@ static void sync_shown(struct limber_notifier *n, struct shown *e) {
                 return;
         r = send_notify(n, e);
         if (r < 0)
-                log_warning("Could not send the notification for %s: %s", e->session_id, strerror(-r));
+                log_warning_errno(r, "Could not send the notification for %s", e->session_id);
 }
 
 static void sync_all(struct limber_notifier *n) {
-        /* Backwards: sync_shown may remove the entry at i. */
+        /* Backwards: sync_shown may remove the entry it is given, and only that one. */
         for (size_t i = n->n_shown; i > 0; i--)
-                if (i - 1 < n->n_shown)
-                        sync_shown(n, n->shown[i - 1]);
+                sync_shown(n, n->shown[i - 1]);
 }
 
 static int on_notify_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -294,7 +293,7 @@ static int on_notify_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                         log_warning("The notification server did not show the notification for %s: %s",
                                     e->session_id, error->message ? error->message : error->name);
         } else if ((r = sd_bus_message_read(m, "u", &id)) < 0)
-                log_warning("Bad reply to Notify from the notification server: %s", strerror(-r));
+                log_warning_errno(r, "Bad reply to Notify from the notification server");
         else if (from_owner)
                 e->id = id;
         else {
@@ -333,7 +332,7 @@ static bool read_bool_reply(sd_bus_message *m, const char *property) {
         }
         r = sd_bus_message_read(m, "v", "b", &b);
         if (r < 0) {
-                log_debug("The notification server's %s is not a boolean: %s", property, strerror(-r));
+                limber_log_errno(LOG_DEBUG, r, "The notification server's %s is not a boolean", property);
                 return false;
         }
         return b;
@@ -363,7 +362,7 @@ static void get_property(struct limber_notifier *n, sd_bus_slot **slot, const ch
         r = sd_bus_call_method_async(n->bus, slot, n->owner, NOTIFICATIONS_PATH, PROPERTIES_INTERFACE, "Get",
                                      callback, n, "ss", interface, property);
         if (r < 0)
-                log_debug("Could not ask the notification server for %s: %s", property, strerror(-r));
+                limber_log_errno(LOG_DEBUG, r, "Could not ask the notification server for %s", property);
 }
 
 static void get_inhibited(struct limber_notifier *n) {
@@ -384,14 +383,14 @@ static int on_capabilities_reply(sd_bus_message *m, void *userdata, sd_bus_error
         n->markup = false;
         if (sd_bus_message_is_method_error(m, NULL))
                 log_debug("The notification server did not tell its capabilities: %s",
-                          sd_bus_message_get_error(m)->message);
+                          sd_bus_message_get_error(m)->name);
         else {
                 r = sd_bus_message_enter_container(m, 'a', "s");
                 while (r > 0 && (r = sd_bus_message_read(m, "s", &cap)) > 0)
                         if (strcmp(cap, "body-markup") == 0)
                                 n->markup = true;
                 if (r < 0)
-                        log_debug("Bad reply to GetCapabilities: %s", strerror(-r));
+                        limber_log_errno(LOG_DEBUG, r, "Bad reply to GetCapabilities");
         }
         sync_all(n);
         return 0;
@@ -444,7 +443,7 @@ static void set_owner(struct limber_notifier *n, const char *owner) {
         r = sd_bus_call_method_async(n->bus, &n->capabilities_call, n->owner, NOTIFICATIONS_PATH,
                                      NOTIFICATIONS_INTERFACE, "GetCapabilities", on_capabilities_reply, n, NULL);
         if (r < 0) {
-                log_debug("Could not ask the notification server for its capabilities: %s", strerror(-r));
+                limber_log_errno(LOG_DEBUG, r, "Could not ask the notification server for its capabilities");
                 n->capabilities_known = true;
                 sync_all(n);
         }
@@ -567,7 +566,7 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                         get_paused(n);
         }
         if (r < 0) {
-                log_debug("Bad PropertiesChanged from the notification server: %s", strerror(-r));
+                limber_log_errno(LOG_DEBUG, r, "Bad PropertiesChanged from the notification server");
                 return 0;
         }
         set_inhibited(n, inhibited, paused);

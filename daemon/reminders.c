@@ -201,6 +201,9 @@ void limber_reminders_plan_changed(struct limber_daemon *d) {
         for (size_t i = 0; i < d->plan.n_sessions; i++) {
                 const struct limber_session *s = &d->plan.sessions[i].session;
                 bool pending = s->status == LIMBER_STATUS_PLANNED || s->status == LIMBER_STATUS_SNOOZED;
+                /* A reminder for a session that was missed or cancelled meanwhile goes away. */
+                if (d->notifier && d->plan.sessions[i].changed && !pending)
+                        limber_notifier_close(d->notifier, s->id);
                 /* A new break was announced when it was made; a snoozed one is announced
                  * again at its new start, like every planned session. */
                 if (!pending || (s->rule == LIMBER_RULE_SITTING && s->status == LIMBER_STATUS_PLANNED))

@@ -42,10 +42,12 @@ def main():
 
         expected = [
             "bin/limberd",
+            "bin/limberctl",
             "lib/systemd/user/limberd.service",
             "share/dbus-1/services/io.github.limber.Limber1.service",
             "share/dbus-1/interfaces/io.github.limber.Limber1.xml",
             "share/man/man1/limberd.1",
+            "share/man/man1/limberctl.1",
             "share/man/man5/limber.conf.5",
             "share/limber/limber.conf",
         ]

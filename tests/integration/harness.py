@@ -625,6 +625,7 @@ class Context:
         self.daemons = []
         self.buses = []
         self.monitors = []
+        self.cleanups = []      # callables for the test's own helpers (servers it started)
 
     def xdg_env(self):
         """Never the user's real directories."""
@@ -652,6 +653,11 @@ class Context:
     def cleanup(self):
         for d in self.daemons:
             d.cleanup()
+        for f in reversed(self.cleanups):
+            try:
+                f()
+            except Exception as e:  # a cleanup never hides the test's own failure
+                log(f'cleanup failed: {e}')
         for m in self.monitors:
             m.close()
         for b in self.buses:
