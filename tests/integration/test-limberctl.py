@@ -413,9 +413,14 @@ def test(ctx):
     golden.check('snooze-default', ok(ctx, bus, 'snooze', later[1][0], clock=clock))
     golden.check('list-outcomes', ok(ctx, bus, 'list', clock=clock))
 
-    # During the snoozed session: it is under way.
+    # During the snoozed session: it is under way, and limberd said so when it began.
+    monitor = harness.Monitor(bus, ctx.root, name='monitor-due')
     clock.set('2026-11-24 18:55:00')
     poke(d)
+    harness.wait_until(lambda: [m for m in monitor.signals('SessionDue', harness.INTERFACE, harness.OBJECT_PATH)
+                                if m['payload']['data'][0] == next_id], 10,
+                       what=f'SessionDue for {next_id} at its (snoozed) start')
+    monitor.close()
     golden.check('status-due', ok(ctx, bus, 'status', clock=clock))
     golden.check('next-due', ok(ctx, bus, 'next', clock=clock))
     waybar = ok(ctx, bus, 'waybar', clock=clock)
