@@ -13,6 +13,7 @@
 #include "limber-build.h"
 #include "localtime.h"
 #include "log.h"
+#include "plugins.h"
 #include "reminders.h"
 #include "schedule.h"
 #include "util.h"
@@ -219,7 +220,9 @@ static int handle_report_idle(sd_bus_message *m, void *userdata, sd_bus_error *e
         if (r < 0)
                 return r;
 
-        r = limber_daemon_report_idle(d, idle);
+        /* swayidle hooks and trackers that see input directly: as direct as a compositor. */
+        r = limber_daemon_idle_report(d, "dbus", LIMBER_IDLE_RANK_DISPLAY,
+                                      idle ? LIMBER_IDLE_IDLE : LIMBER_IDLE_ACTIVE, 0);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Failed to record the desk state");
 
@@ -466,8 +469,10 @@ static int get_sitting_limit(sd_bus *bus, const char *path, const char *interfac
 
 static int get_plugins(sd_bus *bus, const char *path, const char *interface, const char *property,
                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* (name, state) of each plugin; none are loaded by this version. */
+        struct limber_daemon *d = userdata;
         int r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (size_t i = 0; r >= 0 && limber_plugins_name(d, i); i++)
+                r = sd_bus_message_append(reply, "(ss)", limber_plugins_name(d, i), limber_plugins_state(d, i));
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r;

@@ -12,6 +12,7 @@
 #include "limber-build.h"
 #include "log.h"
 #include "paths.h"
+#include "plugins.h"
 #include "reminders.h"
 #include "schedule.h"
 
@@ -60,30 +61,57 @@ static int arm_tracker_timer(struct limber_daemon *d) {
         return 0;
 }
 
-int limber_daemon_report_idle(struct limber_daemon *d, bool idle) {
+/* Applies the merged desk state to the tracker, the store and the bus. */
+static int apply_desk_state(struct limber_daemon *d, enum limber_idle_state state, usec_t since) {
         usec_t now = limber_daemon_now(d);
         usec_t sitting_before = d->tracker.sitting_since;
-        int r;
+        bool idle_before = d->tracker.state == LIMBER_DESK_IDLE;
+        bool changed;
+        int r = 0;
 
-        if (!limber_tracker_report(&d->tracker, idle, now, d->config->mobility.natural_break)) {
-                if (sitting_before != d->tracker.sitting_since)
-                        limber_bus_properties_changed(d, "SittingSince", NULL);
-                return 0;
+        /* A source may say it went idle some time ago: the break began then. */
+        usec_t at = since > 0 && since <= now ? since : now;
+        if (state == LIMBER_IDLE_LOCKED || state == LIMBER_IDLE_SUSPENDED)
+                changed = limber_tracker_break(&d->tracker, at);
+        else
+                changed = limber_tracker_report(&d->tracker, state != LIMBER_IDLE_ACTIVE, at,
+                                                d->config->mobility.natural_break);
+        if (limber_tracker_advance(&d->tracker, now, d->config->mobility.natural_break))
+                changed = true;
+
+        if (changed && idle_before != (d->tracker.state == LIMBER_DESK_IDLE)) {
+                log_debug("desk: %s", d->tracker.state == LIMBER_DESK_IDLE ? "idle" : "active");
+                r = limber_store_desk_transition(d->store, d->tracker.state, at);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to record the desk state: %s", limber_store_error(d->store));
         }
 
-        log_debug("desk: %s", idle ? "idle" : "active");
-        r = limber_store_desk_transition(d->store, d->tracker.state, now);
-        if (r < 0)
-                log_warning_errno(r, "Failed to record the desk state: %s", limber_store_error(d->store));
-
-        if (sitting_before != d->tracker.sitting_since)
+        bool idle_changed = idle_before != (d->tracker.state == LIMBER_DESK_IDLE);
+        bool sitting_changed = sitting_before != d->tracker.sitting_since;
+        if (idle_changed && sitting_changed)
                 limber_bus_properties_changed(d, "Idle", "SittingSince", NULL);
-        else
+        else if (idle_changed)
                 limber_bus_properties_changed(d, "Idle", NULL);
+        else if (sitting_changed)
+                limber_bus_properties_changed(d, "SittingSince", NULL);
 
         (void) arm_tracker_timer(d);
         limber_reminders_desk_changed(d);
         return r;
+}
+
+int limber_daemon_idle_report(struct limber_daemon *d, const char *source, unsigned rank,
+                              enum limber_idle_state state, usec_t since) {
+        usec_t merged_since = 0;
+        int r = limber_idle_merge_report(&d->idle_sources, source, rank, state, since);
+        if (r < 0)
+                return r;
+
+        log_debug("idle source %s: state %d", source, (int) state);
+        enum limber_idle_state merged = limber_idle_merge_state(&d->idle_sources, &merged_since);
+        if (merged == LIMBER_IDLE_GONE)
+                return 0;       /* nobody can tell: keep what was last known */
+        return apply_desk_state(d, merged, merged_since);
 }
 
 int limber_daemon_reload(struct limber_daemon *d, char **ret_errors) {
@@ -101,6 +129,7 @@ int limber_daemon_reload(struct limber_daemon *d, char **ret_errors) {
         d->config = c;
         log_info("Configuration reloaded from %s", c->path ? c->path : "built-in defaults");
         (void) limber_schedule_reconfigure(d);
+        limber_plugins_reconfigure(d);
         limber_bus_properties_changed(d, "SittingLimit", NULL);
 
         /* natural_break may have changed: the deadline moves with it. */
@@ -235,6 +264,7 @@ int limber_daemon_run(struct limber_daemon *d) {
         if (r < 0)
                 return r;
         (void) limber_reminders_start(d);
+        (void) limber_plugins_start(d);
 
         log_info("limberd %s ready on %s, state in %s", LIMBER_VERSION, LIMBER_BUS_NAME, d->state_dir);
         (void) sd_notify(0, "READY=1");
@@ -252,6 +282,7 @@ int limber_daemon_run(struct limber_daemon *d) {
 void limber_daemon_free(struct limber_daemon *d) {
         if (!d)
                 return;
+        limber_plugins_stop(d);
         limber_reminders_stop(d);
         limber_bus_stop(d);
         limber_schedule_stop(d);
@@ -261,6 +292,7 @@ void limber_daemon_free(struct limber_daemon *d) {
         sd_event_source_unref(d->sighup_source);
         sd_event_unref(d->event);
         limber_store_close(d->store);
+        limber_idle_merge_clear(&d->idle_sources);
         limber_config_free(d->config);
         free(d->config_path);
         free(d->state_dir);

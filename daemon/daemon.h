@@ -7,6 +7,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "idlemerge.h"
 #include "planner.h"
 #include "routines.h"
 #include "store.h"
@@ -15,6 +16,7 @@
 struct limber_http;
 struct limber_busy_watch;
 struct limber_notifier;
+struct limber_plugin_host;
 
 struct limber_daemon {
         sd_event *event;
@@ -42,6 +44,8 @@ struct limber_daemon {
         struct limber_config *config;
         struct limber_store *store;
         struct limber_tracker tracker;
+        struct limber_idle_merge idle_sources;
+        struct limber_plugin_host *plugins;     /* plugins.c */
 
         char *tzid;                     /* the zone in force, an Olson name or "UTC" */
         struct limber_routines routines;
@@ -96,8 +100,10 @@ void limber_daemon_free(struct limber_daemon *d);
  * *ret_errors (caller frees) says what is wrong. */
 int limber_daemon_reload(struct limber_daemon *d, char **ret_errors);
 
-/* An idle or active report from any source. */
-int limber_daemon_report_idle(struct limber_daemon *d, bool idle);
+/* A report from an idle source: a plugin, or ReportIdle on the bus (source "dbus").
+ * The sources are merged (idlemerge.h) and the result moves the sitting tracker. */
+int limber_daemon_idle_report(struct limber_daemon *d, const char *source, unsigned rank,
+                              enum limber_idle_state state, usec_t since);
 
 /* The loop's idea of the wall clock, in microseconds since the epoch. */
 usec_t limber_daemon_now(struct limber_daemon *d);

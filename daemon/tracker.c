@@ -40,3 +40,12 @@ usec_t limber_tracker_deadline(const struct limber_tracker *t, usec_t natural_br
                 return 0;
         return t->state_since + natural_break;
 }
+
+bool limber_tracker_break(struct limber_tracker *t, usec_t now) {
+        bool changed = t->state != LIMBER_DESK_IDLE || t->sitting_since != 0;
+        if (t->state != LIMBER_DESK_IDLE)
+                t->state_since = now;
+        t->state = LIMBER_DESK_IDLE;
+        t->sitting_since = 0;
+        return changed;
+}

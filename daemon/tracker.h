@@ -24,6 +24,10 @@ const char *limber_desk_state_to_string(enum limber_desk_state s);
  * true when the state changed (not a repeated report). */
 bool limber_tracker_report(struct limber_tracker *t, bool idle, usec_t now, usec_t natural_break);
 
+/* A lock or a suspend: idle, and the streak ends at once, however short the break.
+ * Returns true when the state or SittingSince changed. */
+bool limber_tracker_break(struct limber_tracker *t, usec_t now);
+
 /* Ends the streak when the user has been idle for natural_break by now. Returns true
  * when SittingSince changed. */
 bool limber_tracker_advance(struct limber_tracker *t, usec_t now, usec_t natural_break);

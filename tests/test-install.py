@@ -5,6 +5,7 @@ D-Bus activation file (a private bus starts limberd from it), and the annotated
 limber.conf (every key in it, uncommented, is a valid configuration that the man
 page documents)."""
 
+import glob
 import os
 import re
 import shutil
@@ -70,6 +71,7 @@ def main():
         activation = open(os.path.join(prefix, "share/dbus-1/services/io.github.limber.Limber1.service")).read()
         check(f"Exec={limberd}\n" in activation, "the activation file's Exec does not honour the prefix")
         check("SystemdService=limberd.service\n" in activation, "the activation file names no SystemdService")
+        build_example_plugin(tmp, prefix)
         check_activation(tmp, prefix)
 
         check_annotated_config(tmp, limberd, os.path.join(prefix, "share/limber/limber.conf"))
@@ -77,6 +79,22 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     print("PASS: install")
     return 0
+
+
+def build_example_plugin(tmp, prefix):
+    """plugins/example, built out of tree as a third party would: from the installed
+    header and limber-plugin.pc alone, into the plugin folder the .pc names."""
+    pcs = glob.glob(os.path.join(prefix, '**', 'pkgconfig', 'limber-plugin.pc'), recursive=True)
+    check(len(pcs) == 1, f'limber-plugin.pc installed {len(pcs)} times')
+    env = dict(os.environ, PKG_CONFIG_PATH=os.path.dirname(pcs[0]))
+    flags = run('pkg-config', '--cflags', '--libs', 'limber-plugin', env=env).split()
+    plugindir = run('pkg-config', '--variable=plugindir', 'limber-plugin', env=env).strip()
+    check(plugindir.startswith(prefix + '/'), f'plugindir {plugindir} is not under the prefix')
+    os.makedirs(plugindir, exist_ok=True)
+    src = os.path.join(tmp, 'example.c')
+    shutil.copy(os.path.join(SRC, 'plugins', 'example', 'example.c'), src)
+    run('cc', '-std=c11', '-Wall', '-Werror', '-shared', '-fPIC', '-o', os.path.join(plugindir, 'example.so'),
+        src, *flags)
 
 
 def check_activation(tmp, prefix):
@@ -110,6 +128,11 @@ def check_activation(tmp, prefix):
         out = run("busctl", "--user", "get-property", "io.github.limber.Limber1",
                   "/io/github/limber/Limber1", "io.github.limber.Limber1", "Version", env=env)
         check(out.startswith('s "'), f"activation gave no Version: {out}")
+        # The example plugin from the installed plugin folder is running and said "idle".
+        props = run("busctl", "--user", "get-property", "io.github.limber.Limber1",
+                    "/io/github/limber/Limber1", "io.github.limber.Limber1", "Plugins", "Idle", env=env)
+        check('"example" "running"' in props and props.rstrip().endswith('b true'),
+              f'the out-of-tree example plugin did not load and report idle:\n{props}')
         pid = int(run("busctl", "--user", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
                       "org.freedesktop.DBus", "GetConnectionUnixProcessID", "s",
                       "io.github.limber.Limber1", env=env).split()[1])

@@ -125,9 +125,36 @@ static void test_state_names(void) {
         CHECK_STR(limber_desk_state_to_string(LIMBER_DESK_IDLE), "idle");
 }
 
+/* A lock or a suspend ends the streak at once, however short; the next input starts a
+ * new one. */
+static void test_hard_break(void) {
+        const usec_t nb = 5 * USEC_PER_MIN, t0 = 1000 * USEC_PER_SEC;
+        struct limber_tracker t = { 0 };
+
+        CHECK(limber_tracker_report(&t, false, t0, nb));
+        CHECK_U64(t.sitting_since, t0);
+        CHECK(limber_tracker_break(&t, t0 + 10 * USEC_PER_SEC));
+        CHECK_INT(t.state, LIMBER_DESK_IDLE);
+        CHECK_U64(t.sitting_since, 0);
+        CHECK_U64(t.state_since, t0 + 10 * USEC_PER_SEC);
+        CHECK_U64(limber_tracker_deadline(&t, nb), 0);
+        CHECK(!limber_tracker_break(&t, t0 + 20 * USEC_PER_SEC));        /* locked again: nothing new */
+        CHECK_U64(t.state_since, t0 + 10 * USEC_PER_SEC);
+        CHECK(limber_tracker_report(&t, false, t0 + 30 * USEC_PER_SEC, nb));
+        CHECK_U64(t.sitting_since, t0 + 30 * USEC_PER_SEC);
+
+        /* Idle first, then locked: the streak ends at the lock, not after the break. */
+        CHECK(limber_tracker_report(&t, true, t0 + 40 * USEC_PER_SEC, nb));
+        CHECK_U64(t.sitting_since, t0 + 30 * USEC_PER_SEC);
+        CHECK(limber_tracker_break(&t, t0 + 41 * USEC_PER_SEC));
+        CHECK_U64(t.sitting_since, 0);
+        CHECK_U64(t.state_since, t0 + 40 * USEC_PER_SEC);
+}
+
 int main(void) {
         test_state_names();
         test_scenarios();
         test_natural_break_changes();
+        test_hard_break();
         return check_summary("test-tracker");
 }
