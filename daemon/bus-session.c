@@ -56,46 +56,84 @@ static int enumerate_sessions(sd_bus *bus, const char *prefix, void *userdata, c
         return 0;
 }
 
+/* A session's fields, by name: the properties of its object and the keys of GetSession. */
+static const struct {
+        const char *name;
+        const char *signature;
+} fields[] = {
+        { "Id", "s" }, { "Kind", "s" }, { "Rule", "s" }, { "Status", "s" }, { "Title", "s" },
+        { "Reason", "s" }, { "Routine", "s" }, { "Regions", "s" }, { "Steps", "as" }, { "Start", "t" },
+        { "End", "t" }, { "Day", "s" }, { "Sequence", "u" }, { "LastModified", "t" },
+};
+
+static int append_field(sd_bus_message *reply, struct limber_daemon *d, const struct limber_session *s,
+                        const char *name) {
+        const struct limber_routine *r = limber_routines_find(&d->routines, s->routine);
+
+        if (strcmp(name, "Id") == 0)
+                return sd_bus_message_append(reply, "s", s->id);
+        if (strcmp(name, "Kind") == 0)
+                return sd_bus_message_append(reply, "s", limber_session_kind_to_string(s->kind));
+        if (strcmp(name, "Rule") == 0)
+                return sd_bus_message_append(reply, "s", limber_rule_to_string(s->rule));
+        if (strcmp(name, "Status") == 0)
+                return sd_bus_message_append(reply, "s", limber_session_status_to_string(s->status));
+        if (strcmp(name, "Title") == 0)
+                return sd_bus_message_append(reply, "s", limber_feed_title(s, &d->routines));
+        if (strcmp(name, "Reason") == 0)
+                return sd_bus_message_append(reply, "s", s->reason);
+        if (strcmp(name, "Routine") == 0)
+                return sd_bus_message_append(reply, "s", s->routine);
+        if (strcmp(name, "Regions") == 0)
+                return sd_bus_message_append(reply, "s", r && r->regions ? r->regions : "");
+        if (strcmp(name, "Steps") == 0)
+                return sd_bus_message_append_strv(reply, r ? r->steps : (char *[]) { NULL });
+        if (strcmp(name, "Start") == 0)
+                return sd_bus_message_append(reply, "t", (uint64_t) s->start);
+        if (strcmp(name, "End") == 0)
+                return sd_bus_message_append(reply, "t", (uint64_t) s->end);
+        if (strcmp(name, "Day") == 0) {
+                char day[9];
+                limber_format_day(s->day, day);
+                return sd_bus_message_append(reply, "s", day);
+        }
+        if (strcmp(name, "Sequence") == 0)
+                return sd_bus_message_append(reply, "u", s->sequence);
+        if (strcmp(name, "LastModified") == 0)
+                return sd_bus_message_append(reply, "t", (uint64_t) s->last_modified);
+        return -ENOENT;
+}
+
+int limber_bus_append_session_dict(sd_bus_message *reply, struct limber_daemon *d, const struct limber_session *s) {
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(fields); i++) {
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", fields[i].name);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', fields[i].signature);
+                if (r >= 0)
+                        r = append_field(reply, d, s, fields[i].name);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 static int get_property(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         struct limber_daemon *d = userdata;
         const struct limber_session *s = session_of_path(d, path);
         if (!s)
                 return sd_bus_error_setf(error, LIMBER_BUS_ERROR_PREFIX "NoSuchSession", "No session at %s", path);
-        const struct limber_routine *r = limber_routines_find(&d->routines, s->routine);
-
-        if (strcmp(property, "Id") == 0)
-                return sd_bus_message_append(reply, "s", s->id);
-        if (strcmp(property, "Kind") == 0)
-                return sd_bus_message_append(reply, "s", limber_session_kind_to_string(s->kind));
-        if (strcmp(property, "Rule") == 0)
-                return sd_bus_message_append(reply, "s", limber_rule_to_string(s->rule));
-        if (strcmp(property, "Status") == 0)
-                return sd_bus_message_append(reply, "s", limber_session_status_to_string(s->status));
-        if (strcmp(property, "Title") == 0)
-                return sd_bus_message_append(reply, "s", limber_feed_title(s, &d->routines));
-        if (strcmp(property, "Reason") == 0)
-                return sd_bus_message_append(reply, "s", s->reason);
-        if (strcmp(property, "Routine") == 0)
-                return sd_bus_message_append(reply, "s", s->routine);
-        if (strcmp(property, "Regions") == 0)
-                return sd_bus_message_append(reply, "s", r && r->regions ? r->regions : "");
-        if (strcmp(property, "Steps") == 0)
-                return sd_bus_message_append_strv(reply, r ? r->steps : (char *[]) { NULL });
-        if (strcmp(property, "Start") == 0)
-                return sd_bus_message_append(reply, "t", (uint64_t) s->start);
-        if (strcmp(property, "End") == 0)
-                return sd_bus_message_append(reply, "t", (uint64_t) s->end);
-        if (strcmp(property, "Day") == 0) {
-                char day[9];
-                limber_format_day(s->day, day);
-                return sd_bus_message_append(reply, "s", day);
-        }
-        if (strcmp(property, "Sequence") == 0)
-                return sd_bus_message_append(reply, "u", s->sequence);
-        if (strcmp(property, "LastModified") == 0)
-                return sd_bus_message_append(reply, "t", (uint64_t) s->last_modified);
-        return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
+        int r = append_field(reply, d, s, property);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
+        return r;
 }
 
 static int handle_session_outcome(sd_bus_message *m, void *userdata, sd_bus_error *error) {

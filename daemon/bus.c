@@ -301,46 +301,6 @@ static int handle_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error 
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int append_session_dict(sd_bus_message *reply, const struct limber_daemon *d, const struct limber_session *s) {
-        const struct limber_routine *routine = limber_routines_find(&d->routines, s->routine);
-        char day[9];
-        int r;
-
-        limber_format_day(s->day, day);
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
-                                          "Id", "s", s->id,
-                                          "Kind", "s", limber_session_kind_to_string(s->kind),
-                                          "Rule", "s", limber_rule_to_string(s->rule),
-                                          "Status", "s", limber_session_status_to_string(s->status),
-                                          "Title", "s", limber_feed_title(s, &d->routines),
-                                          "Reason", "s", s->reason,
-                                          "Routine", "s", s->routine,
-                                          "Regions", "s", routine && routine->regions ? routine->regions : "",
-                                          "Start", "t", s->start,
-                                          "End", "t", s->end,
-                                          "Sequence", "u", s->sequence,
-                                          "LastModified", "t", s->last_modified);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "s", "Steps");
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'v', "as");
-        if (r >= 0)
-                r = sd_bus_message_append_strv(reply, routine ? routine->steps : (char *[]) { NULL });
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}", "Day", "s", day);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        return r;
-}
-
 static int handle_get_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct limber_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -359,7 +319,7 @@ static int handle_get_session(sd_bus_message *m, void *userdata, sd_bus_error *e
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
-                r = append_session_dict(reply, d, s);
+                r = limber_bus_append_session_dict(reply, d, s);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

@@ -30,6 +30,9 @@ void limber_bus_session_objects_remove(struct limber_daemon *d);
 void limber_bus_sessions_removed(struct limber_daemon *d, const struct limber_plan *next);
 void limber_bus_sessions_added_changed(struct limber_daemon *d, const struct limber_plan *old);
 
+/* A session's fields as an a{sv}, as GetSession returns them. */
+int limber_bus_append_session_dict(sd_bus_message *reply, struct limber_daemon *d, const struct limber_session *s);
+
 /* Completes, skips or snoozes, replying to m or setting error. */
 int limber_bus_give_outcome(sd_bus_message *m, struct limber_daemon *d, const char *id,
                             enum limber_session_status status, uint64_t by, sd_bus_error *error);
