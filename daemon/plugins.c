@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "activity.h"
 #include "bus.h"
@@ -169,15 +170,15 @@ static sd_bus *system_bus(struct limber_daemon *d) {
         return h->system_bus;
 }
 
-static void fail(struct plugin *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct plugin *p, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void fail(struct plugin *p, const char *fmt, ...) {
+static void fail(struct plugin *p, int priority, const char *fmt, ...) {
         char buf[512];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
-        log_warning("Plugin %s (%s) skipped: %s", p->name, p->path, buf);
+        limber_log(priority, "Plugin %s (%s) skipped: %s", p->name, p->path, buf);
         p->state = PLUGIN_FAILED;
         p->desc = NULL;
         if (p->dl)
@@ -197,26 +198,26 @@ static void start_plugin(struct plugin *p) {
 
         p->dl = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
         if (!p->dl) {
-                fail(p, "cannot load: %s", dlerror());
+                fail(p, LOG_WARNING, "cannot load: %s", dlerror());
                 return;
         }
         p->desc = dlsym(p->dl, LIMBER_PLUGIN_SYMBOL);
         if (!p->desc) {
-                fail(p, "no '%s' descriptor", LIMBER_PLUGIN_SYMBOL);
+                fail(p, LOG_WARNING, "no '%s' descriptor", LIMBER_PLUGIN_SYMBOL);
                 return;
         }
         /* The version first: nothing else in the descriptor can be trusted before it. */
         if (p->desc->abi_version != LIMBER_PLUGIN_ABI_VERSION) {
-                fail(p, "built for plugin ABI %u; limberd speaks %u", p->desc->abi_version, LIMBER_PLUGIN_ABI_VERSION);
+                fail(p, LOG_WARNING, "built for plugin ABI %u; limberd speaks %u", p->desc->abi_version, LIMBER_PLUGIN_ABI_VERSION);
                 return;
         }
         if (!p->desc->name || strcmp(p->desc->name, p->name) != 0 || !p->desc->start || !p->desc->stop) {
-                fail(p, "its descriptor is incomplete or names another plugin ('%s')",
+                fail(p, LOG_WARNING, "its descriptor is incomplete or names another plugin ('%s')",
                      p->desc->name ? p->desc->name : "");
                 return;
         }
         if (copy_settings(p, pc) < 0) {
-                fail(p, "out of memory");
+                fail(p, LOG_WARNING, "out of memory");
                 return;
         }
 
@@ -237,7 +238,10 @@ static void start_plugin(struct plugin *p) {
         p->state = PLUGIN_RUNNING;      /* reports during start() count */
         int r = p->desc->start(&p->host, &p->plugin_state);
         if (r < 0) {
-                fail(p, "start failed: %s", strerror(-r));
+                /* What it watches is not here (no X display on a Wayland desktop, no
+                 * such service): normal, and said quietly. */
+                bool absent = r == -ENXIO || r == -ENODEV || r == -EOPNOTSUPP || r == -ENOENT;
+                fail(p, absent ? LOG_INFO : LOG_WARNING, "start failed: %s", strerror(-r));
                 /* A source that never ran says nothing. */
                 (void) limber_idle_merge_report(&d->idle_sources, p->name, 0, LIMBER_IDLE_GONE, 0);
                 return;
@@ -245,10 +249,13 @@ static void start_plugin(struct plugin *p) {
         log_info("Plugin %s started: %s", p->name, p->desc->description ? p->desc->description : "");
 }
 
-static void stop_plugin(struct plugin *p) {
+/* forget: the plugin's idle reports stop counting (not at shutdown, when nothing may
+ * be re-armed on the finished loop). */
+static void stop_plugin(struct plugin *p, bool forget) {
         if (p->state == PLUGIN_RUNNING && p->desc) {
                 p->desc->stop(p->plugin_state);
-                (void) limber_daemon_idle_report(p->d, p->name, p->desc->idle_rank, LIMBER_IDLE_GONE, 0);
+                if (forget)
+                        (void) limber_daemon_idle_report(p->d, p->name, p->desc->idle_rank, LIMBER_IDLE_GONE, 0);
         }
         p->plugin_state = NULL;
         p->desc = NULL;
@@ -315,7 +322,7 @@ void limber_plugins_reconfigure(struct limber_daemon *d) {
                         continue;
                 if (p->state == PLUGIN_FAILED && want)
                         continue;       /* a reload does not retry what failed; a restart does */
-                stop_plugin(p);
+                stop_plugin(p, true);
                 start_plugin(p);
                 changed = true;
         }
@@ -328,7 +335,7 @@ void limber_plugins_stop(struct limber_daemon *d) {
                 return;
         for (size_t i = 0; i < d->plugins->n; i++) {
                 struct plugin *p = &d->plugins->plugins[i];
-                stop_plugin(p);
+                stop_plugin(p, false);
                 free(p->name);
                 free(p->path);
         }

@@ -17,6 +17,7 @@ Environment (set by tests/integration/meson.build):
 import ctypes
 import json
 import os
+import pwd
 import re
 import select
 import shutil
@@ -171,15 +172,18 @@ class PrivateBus:
               '    <allow send_destination="*" eavesdrop="true"/>\n'
               '    <allow eavesdrop="true"/>\n'
               '    <allow own="*"/>\n'
+              '{users}'
               '  </policy>\n'
               '</busconfig>\n')
 
-    def __init__(self, directory, timeout=10):
+    def __init__(self, directory, timeout=10, all_users=False):
+        """all_users: let every user connect, not only the one running the bus (for a
+        limberd run as another user)."""
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.config_path = os.path.join(directory, 'bus.conf')
         with open(self.config_path, 'w') as f:
-            f.write(self.CONFIG.format(dir=directory))
+            f.write(self.CONFIG.format(dir=directory, users='    <allow user="*"/>\n' if all_users else ''))
         self.stderr_path = os.path.join(directory, 'dbus-daemon.stderr')
 
         rfd, wfd = os.pipe()
@@ -410,7 +414,7 @@ class Daemon:
     _count = 0
 
     def __init__(self, ctx, bus, config=BASE_CONFIG, state_dir=None, args=(), command_prefix=(),
-                 name=None):
+                 name=None, env=None, user=None, plugin_dir=None):
         Daemon._count += 1
         self.ctx = ctx
         self.bus = bus
@@ -420,14 +424,21 @@ class Daemon:
         self.home = ctx.home
         self.state_dir = state_dir or os.path.join(self.dir, 'state')
         self.data_dir = os.path.join(self.dir, 'data')
-        self.plugin_dir = os.path.join(self.dir, 'plugins')
-        os.makedirs(self.plugin_dir)
+        # plugin_dir: load the plugins there (e.g. one plugin's build folder), not from
+        # an empty folder of the daemon's own.
+        self.plugin_dir = plugin_dir or os.path.join(self.dir, 'plugins')
+        os.makedirs(self.plugin_dir, exist_ok=True)
         self.config_path = None
         if config is not None:
             self.config_path = os.path.join(self.dir, 'limber.conf')
             self.write_config(config)
         self.args = list(args)
         self.command_prefix = list(command_prefix)
+        # env: more environment for limberd. user: run limberd as that user (the test
+        # being root); its own folders and notify socket are handed to that user, the
+        # context's are the test's business.
+        self.extra_env = dict(env or {})
+        self.user = pwd.getpwnam(user) if user else None
         self.stderr_path = os.path.join(self.dir, 'stderr')
         self.notify_path = os.path.join(self.dir, 'notify')
         self.proc = None
@@ -460,9 +471,19 @@ class Daemon:
         env = self.bus.env() if self.bus else _base_env()
         env.update(self.ctx.xdg_env())
         env['NOTIFY_SOCKET'] = self.notify_path
+        env.update(self.extra_env)
+        as_user = {}
+        if self.user:
+            uid, gid = self.user.pw_uid, self.user.pw_gid
+            for top, dirs, files in os.walk(self.dir):
+                for p in [top] + [os.path.join(top, n) for n in dirs + files]:
+                    os.chown(p, uid, gid, follow_symlinks=False)
+            # Popen changes the user before preexec_fn, which must come after: a change
+            # of user clears the parent-death signal.
+            as_user = dict(user=uid, group=gid, extra_groups=[])
         with open(self.stderr_path, 'ab') as err:
             self.proc = subprocess.Popen(self.command(), env=env, stdin=subprocess.DEVNULL,
-                                         stdout=err, stderr=err, preexec_fn=_die_with_parent)
+                                         stdout=err, stderr=err, preexec_fn=_die_with_parent, **as_user)
         self.pid = self.proc.pid
         try:
             self._pidfd = os.pidfd_open(self.pid)
@@ -637,8 +658,8 @@ class Context:
             'XDG_RUNTIME_DIR': os.path.join(self.root, 'runtime'),
         }
 
-    def bus(self):
-        b = PrivateBus(os.path.join(self.root, f'bus{len(self.buses) + 1}'))
+    def bus(self, all_users=False):
+        b = PrivateBus(os.path.join(self.root, f'bus{len(self.buses) + 1}'), all_users=all_users)
         self.buses.append(b)
         return b
 

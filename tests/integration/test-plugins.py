@@ -32,7 +32,7 @@ def test(ctx):
     for line in (r'<4>Plugin bad-abi \(.*bad-abi\.so\) skipped: built for plugin ABI 42; limberd speaks 1',
                  r"<4>Plugin no-descriptor \(.*\) skipped: no 'limber_plugin' descriptor",
                  r'<3>plugin fails-start: the thing this plugin needs is not here',
-                 r'<4>Plugin fails-start \(.*\) skipped: start failed: No such device',
+                 r'<4>Plugin fails-start \(.*\) skipped: start failed: Input/output error',
                  r'<6>plugin example: reporting the desk idle'):
         d.wait_stderr(line)
     check(d.running, 'limberd died loading plugins')

@@ -6,7 +6,7 @@
 
 static int start(const struct limber_host *host, void **ret_state) {
         host->log(host, LOG_ERR, "the thing this plugin needs is not here");
-        return -ENODEV;
+        return -EIO;
 }
 
 static void stop(void *state) {
