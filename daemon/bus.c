@@ -438,6 +438,18 @@ static int get_plugins(sd_bus *bus, const char *path, const char *interface, con
         return r;
 }
 
+static int get_rejected(sd_bus *bus, const char *path, const char *interface, const char *property,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        struct limber_daemon *d = userdata;
+        const char *what, *reason;
+        int r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (size_t i = 0; r >= 0 && limber_plugins_rejected(d, i, &what, &reason); i++)
+                r = sd_bus_message_append(reply, "(ss)", what, reason);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 #define PLAN_PROPERTY(name, sig) \
         SD_BUS_PROPERTY(name, sig, get_plan_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 
@@ -460,6 +472,7 @@ static const sd_bus_vtable limber_vtable[] = {
         PLAN_PROPERTY("FeedUrl", "s"),
         SD_BUS_PROPERTY("Unplaced", "a(ssts)", get_unplaced, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Plugins", "a(ss)", get_plugins, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Rejected", "a(ss)", get_rejected, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("LogActivity",
                                 SD_BUS_ARGS("s", kind, "t", start, "t", duration, "d", distance_m,
                                             "a{sv}", extra),

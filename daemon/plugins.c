@@ -39,10 +39,17 @@ struct plugin {
         size_t n_settings;
 };
 
+struct rejection {
+        char *what;
+        char *reason;
+};
+
 struct limber_plugin_host {
         struct plugin *plugins;
         size_t n;
         sd_bus *system_bus;
+        struct rejection *rejected;     /* for the Rejected property, oldest first */
+        size_t n_rejected;
 };
 
 static struct plugin *plugin_of(const struct limber_host *host) {
@@ -105,6 +112,56 @@ static int host_report_activity(const struct limber_host *host, const struct lim
                 (void) limber_schedule_replan(d, "new activity from a plugin");
         }
         return k;
+}
+
+static void host_report_rejected(const struct limber_host *host, const char *what, const char *reason) {
+        struct plugin *p = plugin_of(host);
+        struct limber_plugin_host *h = p->d->plugins;
+        size_t i;
+
+        if (!what)
+                return;
+        for (i = 0; i < h->n_rejected; i++)
+                if (strcmp(h->rejected[i].what, what) == 0)
+                        break;
+
+        if (!reason) {
+                if (i == h->n_rejected)
+                        return;
+                free(h->rejected[i].what);
+                free(h->rejected[i].reason);
+                memmove(&h->rejected[i], &h->rejected[i + 1], (h->n_rejected - i - 1) * sizeof *h->rejected);
+                h->n_rejected--;
+        } else if (i < h->n_rejected) {
+                char *r = strdup(reason);
+                if (!r || strcmp(r, h->rejected[i].reason) == 0) {
+                        free(r);
+                        return;
+                }
+                free(h->rejected[i].reason);
+                h->rejected[i].reason = r;
+        } else {
+                struct rejection *n = realloc(h->rejected, (h->n_rejected + 1) * sizeof *n);
+                if (!n)
+                        return;
+                h->rejected = n;
+                n[h->n_rejected] = (struct rejection) { .what = strdup(what), .reason = strdup(reason) };
+                if (!n[h->n_rejected].what || !n[h->n_rejected].reason) {
+                        free(n[h->n_rejected].what);
+                        free(n[h->n_rejected].reason);
+                        return;
+                }
+                h->n_rejected++;
+        }
+        limber_bus_properties_changed(p->d, "Rejected", NULL);
+}
+
+bool limber_plugins_rejected(const struct limber_daemon *d, size_t i, const char **what, const char **reason) {
+        if (!d->plugins || i >= d->plugins->n_rejected)
+                return false;
+        *what = d->plugins->rejected[i].what;
+        *reason = d->plugins->rejected[i].reason;
+        return true;
 }
 
 static void host_log(const struct limber_host *host, int priority, const char *format, ...) {
@@ -232,6 +289,7 @@ static void start_plugin(struct plugin *p) {
                 .config_path = d->config->path ? d->config->path : "built-in defaults",
                 .report_idle = host_report_idle,
                 .report_activity = host_report_activity,
+                .report_rejected = host_report_rejected,
                 .log = host_log,
                 .host_data = p,
         };
@@ -340,6 +398,11 @@ void limber_plugins_stop(struct limber_daemon *d) {
                 free(p->path);
         }
         free(d->plugins->plugins);
+        for (size_t i = 0; i < d->plugins->n_rejected; i++) {
+                free(d->plugins->rejected[i].what);
+                free(d->plugins->rejected[i].reason);
+        }
+        free(d->plugins->rejected);
         sd_bus_flush_close_unref(d->plugins->system_bus);
         free(d->plugins);
         d->plugins = NULL;

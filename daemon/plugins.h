@@ -3,6 +3,7 @@
  * whatever one of them does at load or start. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "daemon.h"
@@ -14,6 +15,9 @@ int limber_plugins_start(struct limber_daemon *d);
 void limber_plugins_reconfigure(struct limber_daemon *d);
 
 void limber_plugins_stop(struct limber_daemon *d);
+
+/* For the Rejected property: the i-th input a plugin refused and why; false past the last. */
+bool limber_plugins_rejected(const struct limber_daemon *d, size_t i, const char **what, const char **reason);
 
 /* For the Plugins property: the i-th plugin's name and state ("running", "disabled"
  * or "failed"); NULL past the last. */

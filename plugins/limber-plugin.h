@@ -74,6 +74,9 @@ struct limber_host {
         /* A new activity; returns 1 when stored, 0 when known already, negative errno
          * for a report limberd refuses (and logs). */
         int (*report_activity)(const struct limber_host *host, const struct limber_activity_report *a);
+        /* A file or record the plugin refused, and why, for limberd's Rejected property;
+         * a NULL reason takes `what` off the list again (fixed or removed). */
+        void (*report_rejected)(const struct limber_host *host, const char *what, const char *reason);
         /* Logs through limberd, prefixed with the plugin's name. priority as in syslog.h. */
         void (*log)(const struct limber_host *host, int priority, const char *format, ...)
                 __attribute__((format(printf, 3, 4)));
