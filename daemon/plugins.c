@@ -50,6 +50,7 @@ struct limber_plugin_host {
         sd_bus *system_bus;
         struct rejection *rejected;     /* for the Rejected property, oldest first */
         size_t n_rejected;
+        sd_event_source *replan;        /* a re-plan after new activities, pending */
 };
 
 static struct plugin *plugin_of(const struct limber_host *host) {
@@ -81,6 +82,22 @@ static void host_report_idle(const struct limber_host *host, enum limber_idle_st
         (void) limber_daemon_idle_report(p->d, p->name, p->desc->idle_rank, state, since);
 }
 
+static int on_replan(sd_event_source *s, void *userdata) {
+        struct limber_daemon *d = userdata;
+        d->plugins->replan = sd_event_source_unref(d->plugins->replan);
+        (void) limber_schedule_replan(d, "new activities from plugins");
+        return 0;
+}
+
+/* A first import may bring hundreds of activities in one go: plan once after them,
+ * when the loop comes round, not once for each. */
+static void replan_soon(struct limber_daemon *d) {
+        if (d->plugins->replan)
+                return;
+        if (sd_event_add_defer(d->event, &d->plugins->replan, on_replan, d) < 0)
+                (void) limber_schedule_replan(d, "new activity from a plugin");
+}
+
 static int host_report_activity(const struct limber_host *host, const struct limber_activity_report *r) {
         struct plugin *p = plugin_of(host);
         struct limber_daemon *d = p->d;
@@ -109,7 +126,7 @@ static int host_report_activity(const struct limber_host *host, const struct lim
         if (k > 0) {
                 log_info("Activity %s from %s: %s, %.0f min", a.id, p->name, r->kind,
                          (double) r->duration_usec / USEC_PER_MIN);
-                (void) limber_schedule_replan(d, "new activity from a plugin");
+                replan_soon(d);
         }
         return k;
 }
@@ -403,6 +420,7 @@ void limber_plugins_stop(struct limber_daemon *d) {
                 free(d->plugins->rejected[i].reason);
         }
         free(d->plugins->rejected);
+        sd_event_source_unref(d->plugins->replan);
         sd_bus_flush_close_unref(d->plugins->system_bus);
         free(d->plugins);
         d->plugins = NULL;
