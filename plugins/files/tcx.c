@@ -11,7 +11,10 @@
  *   same file (first to last trackpoint);
  * - distance: the sum of the laps' DistanceMeters when every lap has one; otherwise
  *   the largest Trackpoint DistanceMeters (the watch's running total); otherwise the
- *   haversine length of the trackpoints' positions, summed per <Track>; otherwise 0. */
+ *   haversine length of the trackpoints' positions, summed per <Track>; otherwise 0.
+ *
+ * The file streams past (import-xml.h): each element's role follows from its parent's
+ * and its own name, and the values are taken as their elements end. */
 #include "import-xml.h"
 
 #define TCX_NS "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
@@ -20,14 +23,46 @@
 #define TCX_MAX_SECONDS 1e7             /* 115 days */
 #define TCX_MAX_METERS 1e8              /* 100 000 km */
 
+enum tcx_role {
+        TCX_OTHER,                      /* nothing read from it or what it holds */
+        TCX_DOCUMENT,                   /* above the root */
+        TCX_ROOT,
+        TCX_ACTIVITIES,
+        TCX_ACTIVITY,                   /* the first */
+        TCX_LAP,
+        TCX_LAP_SECONDS,
+        TCX_LAP_METERS,
+        TCX_TRACK,
+        TCX_TRACKPOINT,
+        TCX_TIME,
+        TCX_METERS,                     /* a trackpoint's running total */
+        TCX_POSITION,
+        TCX_LATITUDE,
+        TCX_LONGITUDE,
+};
+
 struct tcx_state {
+        struct limber_xml xml;          /* first: the callbacks get &xml */
+        const char *ns;                 /* TCX_NS, as libxml2 interned it */
+        unsigned char role[LIMBER_XML_MAX_DEPTH + 1];   /* by depth */
+        struct limber_xml_text text;    /* of the value element being read */
+
+        bool have_activity;
+        char sport[256];
+
         bool have_time;
         uint64_t first, last;
+        uint64_t lap_start;
         unsigned laps, laps_with_distance;
         double lap_distance;
         bool have_point_distance;
         double point_distance;
         double track_distance;
+
+        bool have_prev;                 /* in this track */
+        double prev_lat, prev_lon;
+        bool have_lat, have_lon;        /* in this position */
+        double lat, lon;
 };
 
 static void saw_time(struct tcx_state *st, uint64_t t) {
@@ -38,186 +73,198 @@ static void saw_time(struct tcx_state *st, uint64_t t) {
         st->have_time = true;
 }
 
-static int element_number(const xmlNode *n, double max, double *ret, char *why, size_t why_size) {
-        char text[64];
-
-        if (!limber_xml_text(n, text, sizeof text) || limber_parse_double(text, ret) < 0 || *ret < 0 || *ret > max) {
-                limber_why(why, why_size, "line %ld: invalid <%s> '%s'", xmlGetLineNo(n), n->name, text);
-                return -EINVAL;
+static bool text_number(struct tcx_state *st, double min, double max, double *ret) {
+        if (!st->text.fits || limber_parse_double(st->text.buf, ret) < 0 || *ret < min || *ret > max) {
+                limber_xml_refuse(&st->xml, "line %d: invalid <%s> '%s'", st->text.line, st->text.name, st->text.buf);
+                return false;
         }
-        return 0;
+        return true;
 }
 
-static int element_time(const xmlNode *n, uint64_t *ret, char *why, size_t why_size) {
-        char text[64];
-
-        if (!limber_xml_text(n, text, sizeof text) || limber_parse_time(text, ret) < 0) {
-                limber_why(why, why_size, "line %ld: invalid <%s> '%s' (expected RFC 3339, such as "
-                           "2024-05-12T06:30:00Z)", xmlGetLineNo(n), n->name, text);
-                return -EINVAL;
+static bool text_time(struct tcx_state *st, uint64_t *ret) {
+        if (!st->text.fits || limber_parse_time(st->text.buf, ret) < 0) {
+                limber_xml_refuse(&st->xml, "line %d: invalid <%s> '%s' (expected RFC 3339, such as "
+                                  "2024-05-12T06:30:00Z)", st->text.line, st->text.name, st->text.buf);
+                return false;
         }
-        return 0;
+        return true;
 }
 
-/* A <Position>'s latitude and longitude; *ok is false when either is missing. */
-static int position(const xmlNode *pos, double *lat, double *lon, bool *ok, char *why, size_t why_size) {
-        bool have_lat = false, have_lon = false;
-        char text[64];
-
-        for (const xmlNode *c = pos->children; c; c = c->next) {
-                bool is_lat = limber_xml_is(c, TCX_NS, "LatitudeDegrees");
-
-                if (!is_lat && !limber_xml_is(c, TCX_NS, "LongitudeDegrees"))
-                        continue;
-                double *v = is_lat ? lat : lon, bound = is_lat ? 90.0 : 180.0;
-                if (!limber_xml_text(c, text, sizeof text) || limber_parse_double(text, v) < 0 || fabs(*v) > bound) {
-                        limber_why(why, why_size, "line %ld: invalid <%s> '%s'", xmlGetLineNo(c), c->name, text);
-                        return -EINVAL;
-                }
-                *(is_lat ? &have_lat : &have_lon) = true;
-        }
-        *ok = have_lat && have_lon;
-        return 0;
+static void check_root(struct tcx_state *st, const struct limber_xml_element *e) {
+        if (strcmp(e->name, "TrainingCenterDatabase") != 0 || !e->ns || strcmp(e->ns, TCX_NS) != 0)
+                limber_xml_refuse(&st->xml, "not a TCX file: the root element is <%s>%s%s (expected "
+                                  "<TrainingCenterDatabase> in namespace " TCX_NS ")", e->name,
+                                  e->ns ? " in namespace " : " without namespace", e->ns ? e->ns : "");
+        else
+                st->ns = e->ns;
 }
 
-static int parse_track(struct tcx_state *st, const xmlNode *track, char *why, size_t why_size) {
-        bool have_prev = false;
-        double prev_lat = 0, prev_lon = 0;
+static enum tcx_role role_of(const struct tcx_state *st, enum tcx_role parent, const struct limber_xml_element *e) {
+        switch (parent) {
+        case TCX_DOCUMENT:
+                return TCX_ROOT;
+        case TCX_ROOT:
+                return limber_xml_is(e, st->ns, "Activities") ? TCX_ACTIVITIES : TCX_OTHER;
+        case TCX_ACTIVITIES:
+                return !st->have_activity && limber_xml_is(e, st->ns, "Activity") ? TCX_ACTIVITY : TCX_OTHER;
+        case TCX_ACTIVITY:
+                return limber_xml_is(e, st->ns, "Lap") ? TCX_LAP : TCX_OTHER;
+        case TCX_LAP:
+                return limber_xml_is(e, st->ns, "Track") ? TCX_TRACK :
+                       limber_xml_is(e, st->ns, "TotalTimeSeconds") ? TCX_LAP_SECONDS :
+                       limber_xml_is(e, st->ns, "DistanceMeters") ? TCX_LAP_METERS : TCX_OTHER;
+        case TCX_TRACK:
+                return limber_xml_is(e, st->ns, "Trackpoint") ? TCX_TRACKPOINT : TCX_OTHER;
+        case TCX_TRACKPOINT:
+                return limber_xml_is(e, st->ns, "Time") ? TCX_TIME :
+                       limber_xml_is(e, st->ns, "Position") ? TCX_POSITION :
+                       limber_xml_is(e, st->ns, "DistanceMeters") ? TCX_METERS : TCX_OTHER;
+        case TCX_POSITION:
+                return limber_xml_is(e, st->ns, "LatitudeDegrees") ? TCX_LATITUDE :
+                       limber_xml_is(e, st->ns, "LongitudeDegrees") ? TCX_LONGITUDE : TCX_OTHER;
+        default:
+                return TCX_OTHER;
+        }
+}
+
+static void start_lap(struct tcx_state *st, const struct limber_xml_element *e) {
+        char text[64];
         int r;
 
-        for (const xmlNode *pt = track->children; pt; pt = pt->next) {
-                if (!limber_xml_is(pt, TCX_NS, "Trackpoint"))
-                        continue;
-                for (const xmlNode *c = pt->children; c; c = c->next) {
-                        if (limber_xml_is(c, TCX_NS, "Time")) {
-                                uint64_t t;
-
-                                r = element_time(c, &t, why, why_size);
-                                if (r < 0)
-                                        return r;
-                                saw_time(st, t);
-                        } else if (limber_xml_is(c, TCX_NS, "DistanceMeters")) {
-                                double d;
-
-                                r = element_number(c, TCX_MAX_METERS, &d, why, why_size);
-                                if (r < 0)
-                                        return r;
-                                if (!st->have_point_distance || d > st->point_distance)
-                                        st->point_distance = d;
-                                st->have_point_distance = true;
-                        } else if (limber_xml_is(c, TCX_NS, "Position")) {
-                                double lat = 0, lon = 0;
-                                bool ok;
-
-                                r = position(c, &lat, &lon, &ok, why, why_size);
-                                if (r < 0)
-                                        return r;
-                                if (!ok)
-                                        continue;
-                                if (have_prev)
-                                        st->track_distance += limber_haversine_m(prev_lat, prev_lon, lat, lon);
-                                have_prev = true;
-                                prev_lat = lat;
-                                prev_lon = lon;
-                        }
-                }
-        }
-        return 0;
-}
-
-static int parse_lap(struct tcx_state *st, const xmlNode *lap, char *why, size_t why_size) {
-        char text[64];
-        uint64_t start;
-        int r;
-
-        r = limber_xml_attr(lap, "StartTime", text, sizeof text);
+        r = limber_xml_attr(e, "StartTime", text, sizeof text);
         if (r == -ENOENT) {
-                limber_why(why, why_size, "line %ld: <Lap> without StartTime", xmlGetLineNo(lap));
-                return -EINVAL;
+                limber_xml_refuse(&st->xml, "line %d: <Lap> without StartTime", e->line);
+                return;
         }
-        if (r < 0 || limber_parse_time(text, &start) < 0) {
-                limber_why(why, why_size, "line %ld: invalid Lap StartTime '%s' (expected RFC 3339, such as "
-                           "2024-05-12T06:30:00Z)", xmlGetLineNo(lap), text);
-                return -EINVAL;
+        if (r < 0 || limber_parse_time(text, &st->lap_start) < 0) {
+                limber_xml_refuse(&st->xml, "line %d: invalid Lap StartTime '%s' (expected RFC 3339, such as "
+                                  "2024-05-12T06:30:00Z)", e->line, text);
+                return;
         }
-        saw_time(st, start);
+        saw_time(st, st->lap_start);
         st->laps++;
+}
 
-        for (const xmlNode *c = lap->children; c; c = c->next) {
-                double v;
+static void end_position(struct tcx_state *st) {
+        if (!st->have_lat || !st->have_lon)
+                return;
+        if (st->have_prev)
+                st->track_distance += limber_haversine_m(st->prev_lat, st->prev_lon, st->lat, st->lon);
+        st->have_prev = true;
+        st->prev_lat = st->lat;
+        st->prev_lon = st->lon;
+}
 
-                if (limber_xml_is(c, TCX_NS, "TotalTimeSeconds")) {
-                        r = element_number(c, TCX_MAX_SECONDS, &v, why, why_size);
-                        if (r < 0)
-                                return r;
-                        saw_time(st, start + (uint64_t) llround(v * 1e6));
-                } else if (limber_xml_is(c, TCX_NS, "DistanceMeters")) {
-                        r = element_number(c, TCX_MAX_METERS, &v, why, why_size);
-                        if (r < 0)
-                                return r;
+static void on_start(struct limber_xml *x, const struct limber_xml_element *e) {
+        struct tcx_state *st = (struct tcx_state *) x;
+        enum tcx_role role = role_of(st, st->role[e->depth - 1], e);
+
+        st->role[e->depth] = (unsigned char) role;
+        switch (role) {
+        case TCX_ROOT:
+                check_root(st, e);
+                break;
+        case TCX_ACTIVITY:
+                st->have_activity = true;
+                /* a name too long is cut, as it is only shown */
+                (void) limber_xml_attr(e, "Sport", st->sport, sizeof st->sport);
+                break;
+        case TCX_LAP:
+                start_lap(st, e);
+                break;
+        case TCX_TRACK:
+                st->have_prev = false;
+                break;
+        case TCX_POSITION:
+                st->have_lat = st->have_lon = false;
+                break;
+        case TCX_LAP_SECONDS:
+        case TCX_LAP_METERS:
+        case TCX_TIME:
+        case TCX_METERS:
+        case TCX_LATITUDE:
+        case TCX_LONGITUDE:
+                limber_xml_text_start(&st->text, e, 64);
+                break;
+        default:
+                break;
+        }
+}
+
+static void on_end(struct limber_xml *x, unsigned depth) {
+        struct tcx_state *st = (struct tcx_state *) x;
+        enum tcx_role role = st->role[depth];
+        uint64_t t;
+        double v;
+
+        if (role == TCX_POSITION) {
+                end_position(st);
+                return;
+        }
+        if (!limber_xml_text_end(&st->text, depth))
+                return;
+        switch (role) {
+        case TCX_LAP_SECONDS:
+                if (text_number(st, 0, TCX_MAX_SECONDS, &v))
+                        saw_time(st, st->lap_start + (uint64_t) llround(v * 1e6));
+                break;
+        case TCX_LAP_METERS:
+                if (text_number(st, 0, TCX_MAX_METERS, &v)) {
                         st->lap_distance += v;
                         st->laps_with_distance++;
-                } else if (limber_xml_is(c, TCX_NS, "Track")) {
-                        r = parse_track(st, c, why, why_size);
-                        if (r < 0)
-                                return r;
                 }
+                break;
+        case TCX_TIME:
+                if (text_time(st, &t))
+                        saw_time(st, t);
+                break;
+        case TCX_METERS:
+                if (text_number(st, 0, TCX_MAX_METERS, &v) && (!st->have_point_distance || v > st->point_distance)) {
+                        st->point_distance = v;
+                        st->have_point_distance = true;
+                }
+                break;
+        case TCX_LATITUDE:
+                st->have_lat = text_number(st, -90.0, 90.0, &st->lat);
+                break;
+        case TCX_LONGITUDE:
+                st->have_lon = text_number(st, -180.0, 180.0, &st->lon);
+                break;
+        default:
+                break;
         }
-        return 0;
 }
 
-static const xmlNode *first_activity(const xmlNode *root) {
-        for (const xmlNode *a = root->children; a; a = a->next)
-                if (limber_xml_is(a, TCX_NS, "Activities"))
-                        for (const xmlNode *c = a->children; c; c = c->next)
-                                if (limber_xml_is(c, TCX_NS, "Activity"))
-                                        return c;
-        return NULL;
+static void on_text(struct limber_xml *x, unsigned depth, const char *s, size_t n) {
+        struct tcx_state *st = (struct tcx_state *) x;
+
+        limber_xml_text_add(&st->text, depth, s, n);
 }
 
 int limber_parse_tcx(const char *data, size_t size, struct limber_import *ret, char *why, size_t why_size) {
-        struct tcx_state st = { 0 };
+        static const struct limber_xml_format format = {
+                .name = "TCX",
+                .start = on_start,
+                .end = on_end,
+                .text = on_text,
+        };
+        struct tcx_state st = { .role[0] = TCX_DOCUMENT };
         struct limber_import imp = { 0 };
-        xmlDoc *doc = NULL;
-        const xmlNode *root, *activity;
-        const char *ns;
-        char sport[256];
         int r;
 
-        r = limber_xml_load(data, size, "TCX", &doc, why, why_size);
+        r = limber_xml_parse(&st.xml, &format, data, size, why, why_size);
         if (r < 0)
                 return r;
-        root = xmlDocGetRootElement(doc);
-        ns = root->ns && root->ns->href ? (const char *) root->ns->href : NULL;
-        if (strcmp((const char *) root->name, "TrainingCenterDatabase") != 0 || !ns || strcmp(ns, TCX_NS) != 0) {
-                limber_why(why, why_size, "not a TCX file: the root element is <%s>%s%s (expected "
-                           "<TrainingCenterDatabase> in namespace " TCX_NS ")", root->name,
-                           ns ? " in namespace " : " without namespace", ns ? ns : "");
-                r = -EINVAL;
-                goto finish;
-        }
-        activity = first_activity(root);
-        if (!activity) {
+        if (!st.have_activity) {
                 limber_why(why, why_size, "no <Activity> in the file");
-                r = -EINVAL;
-                goto finish;
+                return -EINVAL;
         }
-
-        for (const xmlNode *c = activity->children; c; c = c->next)
-                if (limber_xml_is(c, TCX_NS, "Lap")) {
-                        r = parse_lap(&st, c, why, why_size);
-                        if (r < 0)
-                                goto finish;
-                }
         if (!st.have_time) {
                 limber_why(why, why_size, "no laps or track points with a time");
-                r = -EINVAL;
-                goto finish;
+                return -EINVAL;
         }
 
-        if (limber_xml_attr(activity, "Sport", sport, sizeof sport) == -ENOENT)
-                sport[0] = '\0';
-        limber_import_set_sport(&imp, sport);
+        limber_import_set_sport(&imp, st.sport);
         imp.start_usec = st.first;
         imp.duration_usec = st.last - st.first;
         if (st.laps > 0 && st.laps_with_distance == st.laps)
@@ -227,8 +274,5 @@ int limber_parse_tcx(const char *data, size_t size, struct limber_import *ret, c
         else
                 imp.distance_m = st.track_distance;
         *ret = imp;
-        r = 0;
-finish:
-        xmlFreeDoc(doc);
-        return r;
+        return 0;
 }

@@ -28,7 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck disable=SC2046 # pkg-config prints several words
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
         -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter
         -Iplugins -Iplugins/files -Idaemon $(pkg-config --cflags libxml-2.0 inih)"

@@ -118,7 +118,7 @@ static void test_refused(void) {
                 { "fit-lying-size.fit",       "data size 4294967280 beyond the file's 1252 bytes" },
                 { "fit-bad-crc.fit",          "CRC mismatch (the file says 0x5c46, its bytes give 0x0eba)" },
                 { "fit-bad-header-crc.fit",   "header CRC mismatch (the file says 0xbef1, its bytes give 0xbef0)" },
-                { "fit-lying-field.fit",      "data message at byte 61 needs 201 bytes, the data ends at byte 71" },
+                { "fit-lying-field.fit",      "data message at byte 61 needs 201 bytes, the data ends at byte 261" },
                 { "fit-undefined-local.fit",  "data message of undefined local type 3 at byte 88" },
                 { "fit-compressed-first.fit", "compressed timestamp at byte 37 before any full timestamp" },
                 { "fit-relative-time.fit",    "seconds since the device was switched on (1000), not dates" },

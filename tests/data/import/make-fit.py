@@ -12,12 +12,14 @@ With gpsbabel installed it also converts a GPX and a TCX it writes into FIT
 The FIT layout follows the FIT protocol: a 12- or 14-byte header, definition and data
 messages, and a CRC-16 over everything before it."""
 
+import calendar
 import math
 import os
 import shutil
 import struct
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIT_EPOCH = 631065600           # 1989-12-31T00:00:00Z in Unix time
@@ -50,8 +52,6 @@ def crc16(data, crc=0):
 
 def fit_time(iso):
     """FIT seconds of an ISO 8601 UTC time such as 2024-05-04T07:30:00Z."""
-    import calendar
-    import time
     return calendar.timegm(time.strptime(iso, '%Y-%m-%dT%H:%M:%SZ')) - FIT_EPOCH
 
 
@@ -325,11 +325,12 @@ def no_timestamps_fit():
 
 
 def lying_field_fit():
-    """Its record definition promises 200 bytes; the data ends after 10."""
+    """Its record definition promises 200 bytes; the data ends one byte short of them,
+    with the CRC's two bytes still to come."""
     fit = Fit()
     file_id(fit, RUN[0][0])
     fit.define(2, MESG_RECORD, [(253, UINT32), (2, BYTE, 196)])
-    fit.raw(bytes([2]) + struct.pack('<I', RUN[0][0]) + b'\0' * 5)
+    fit.raw(bytes([2]) + struct.pack('<I', RUN[0][0]) + b'\0' * 195)
     return fit
 
 
@@ -370,7 +371,6 @@ def bad_architecture_fit():
 
 def gpx(points, name, kind):
     def iso(t):
-        import time
         return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t + FIT_EPOCH))
     pts = ''.join(f'   <trkpt lat="{p[1] * 180.0 / 2147483648.0:.7f}" lon="{p[2] * 180.0 / 2147483648.0:.7f}">'
                   f'<ele>{500 + i % 7}</ele><time>{iso(p[0])}</time></trkpt>\n' for i, p in enumerate(points))
@@ -381,7 +381,6 @@ def gpx(points, name, kind):
 
 def tcx(points, sport):
     def iso(t):
-        import time
         return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t + FIT_EPOCH))
     pts = ''.join(f'      <Trackpoint><Time>{iso(p[0])}</Time><Position>'
                   f'<LatitudeDegrees>{p[1] * 180.0 / 2147483648.0:.7f}</LatitudeDegrees>'
