@@ -18,6 +18,7 @@
 #include "activity.h"
 #include "bus.h"
 #include "log.h"
+#include "parse.h"
 #include "schedule.h"
 
 enum plugin_state {
@@ -70,6 +71,37 @@ static unsigned host_config_line(const struct limber_host *host, const char *key
         for (size_t i = 0; i < p->n_settings; i++)
                 if (strcmp(p->settings[i].key, key) == 0)
                         return p->settings[i].line;
+        return 0;
+}
+
+static void host_log(const struct limber_host *host, int priority, const char *format, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* limberd's own parser, so that a plugin's durations are spelled as in the rest of
+ * limber.conf and a bad one gets the same message whichever plugin reads it. */
+static int host_config_get_duration(const struct limber_host *host, const char *key, uint64_t def,
+                                    uint64_t min, uint64_t max, uint64_t *ret) {
+        const char *v = host_config_get(host, key), *why;
+        char range[128], lo[64], hi[64];
+        usec_t d;
+
+        if (!v) {
+                *ret = def;
+                return 0;
+        }
+        int r = limber_parse_duration(v, &d, &why);
+        if (r >= 0 && (d < min || d > max)) {
+                snprintf(range, sizeof range, "must be from %s to %s", limber_format_duration(min, lo, sizeof lo),
+                         limber_format_duration(max, hi, sizeof hi));
+                why = range;
+                r = -EINVAL;
+        }
+        if (r < 0) {
+                host_log(host, LOG_ERR, "%s:%u: invalid value '%s' for '%s' in [plugin.%s]: %s", host->config_path,
+                         host_config_line(host, key), v, key, plugin_of(host)->name, why);
+                return -EINVAL;
+        }
+        *ret = d;
         return 0;
 }
 
@@ -303,6 +335,7 @@ static void start_plugin(struct plugin *p) {
                 .system_bus = system_bus(d),
                 .config_get = host_config_get,
                 .config_line = host_config_line,
+                .config_get_duration = host_config_get_duration,
                 .config_path = d->config->path ? d->config->path : "built-in defaults",
                 .report_idle = host_report_idle,
                 .report_activity = host_report_activity,

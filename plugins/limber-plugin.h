@@ -66,6 +66,11 @@ struct limber_host {
         const char *(*config_get)(const struct limber_host *host, const char *key);
         /* The line of that setting in limber.conf, to name it in errors; 0 when unset. */
         unsigned (*config_line)(const struct limber_host *host, const char *key);
+        /* Setting key as a duration in µs, in limber.conf's syntax ("90s", "1min 30s"),
+         * or def when unset. A value that does not parse or lies outside [min, max] is
+         * logged with its FILE:LINE and gives -EINVAL. */
+        int (*config_get_duration)(const struct limber_host *host, const char *key, uint64_t def,
+                                   uint64_t min, uint64_t max, uint64_t *ret);
         /* The path of limber.conf, for messages; "built-in defaults" without one. */
         const char *config_path;
 

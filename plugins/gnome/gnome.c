@@ -34,11 +34,11 @@
 #define MUTTER_PATH "/org/gnome/Mutter/IdleMonitor/Core"
 #define MUTTER_INTERFACE "org.gnome.Mutter.IdleMonitor"
 
-#define MSEC_PER_SEC UINT64_C(1000)
 #define USEC_PER_MSEC UINT64_C(1000)
-#define IDLE_AFTER_DEFAULT (60 * MSEC_PER_SEC)
-#define IDLE_AFTER_MIN (1 * MSEC_PER_SEC)
-#define IDLE_AFTER_MAX (24 * 3600 * MSEC_PER_SEC)
+#define USEC_PER_SEC UINT64_C(1000000)
+#define IDLE_AFTER_DEFAULT (60 * USEC_PER_SEC)
+#define IDLE_AFTER_MIN (1 * USEC_PER_SEC)
+#define IDLE_AFTER_MAX (24 * 3600 * USEC_PER_SEC)
 
 struct gnome {
         const struct limber_host *host;
@@ -78,67 +78,6 @@ static uint64_t now_usec(struct gnome *g) {
 static bool error_is_absent(const sd_bus_error *e) {
         return sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
                sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
-}
-
-/* Durations as limber.conf spells them: NUMBER UNIT, possibly several ("1min 30s"). */
-static int parse_duration_msec(const char *s, uint64_t *ret) {
-        static const struct {
-                const char *unit;
-                uint64_t msec;
-        } units[] = {
-                { "ms", 1 }, { "s", MSEC_PER_SEC }, { "min", 60 * MSEC_PER_SEC }, { "h", 3600 * MSEC_PER_SEC },
-        };
-        uint64_t total = 0;
-        const char *p = s + strspn(s, " \t");
-
-        if (*p == '\0')
-                return -EINVAL;
-        while (*p != '\0') {
-                char *end;
-                uint64_t factor = 0;
-                unsigned long long n;
-                size_t len;
-
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                errno = 0;
-                n = strtoull(p, &end, 10);
-                if (errno != 0)
-                        return -ERANGE;
-                p = end + strspn(end, " \t");
-                len = strcspn(p, " \t0123456789");
-                for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-                        if (strlen(units[i].unit) == len && strncmp(p, units[i].unit, len) == 0)
-                                factor = units[i].msec;
-                if (factor == 0)
-                        return -EINVAL;
-                if (n > (UINT64_MAX - total) / factor)
-                        return -ERANGE;
-                total += n * factor;
-                p += len;
-                p += strspn(p, " \t");
-        }
-        *ret = total;
-        return 0;
-}
-
-static int read_idle_after(const struct limber_host *host, uint64_t *ret) {
-        const char *v = host->config_get(host, "idle_after");
-        uint64_t msec;
-
-        if (!v) {
-                *ret = IDLE_AFTER_DEFAULT;
-                return 0;
-        }
-        if (parse_duration_msec(v, &msec) < 0 || msec < IDLE_AFTER_MIN || msec > IDLE_AFTER_MAX) {
-                host->log(host, LOG_ERR,
-                          "%s:%u: invalid value '%s' for 'idle_after' in [plugin.%s]: "
-                          "expected a duration from 1s to 24h, like 90s or 5min",
-                          host->config_path, host->config_line(host, "idle_after"), v, host->plugin_name);
-                return -EINVAL;
-        }
-        *ret = msec;
-        return 0;
 }
 
 /* Everything that lived in the Mutter instance that is gone. */
@@ -315,17 +254,20 @@ static void gnome_free(struct gnome *g) {
 
 static int gnome_start(const struct limber_host *host, void **ret_state) {
         struct gnome *g;
+        uint64_t idle_after_usec;
         int r;
 
         g = calloc(1, sizeof *g);
         if (!g)
                 return -ENOMEM;
         g->host = host;
-        r = read_idle_after(host, &g->idle_after);
+        r = host->config_get_duration(host, "idle_after", IDLE_AFTER_DEFAULT, IDLE_AFTER_MIN, IDLE_AFTER_MAX,
+                                      &idle_after_usec);
         if (r < 0) {
                 free(g);
                 return r;
         }
+        g->idle_after = idle_after_usec / USEC_PER_MSEC;
         g->bus = sd_bus_ref(host->session_bus);
 
         r = sd_bus_add_match_async(g->bus, &g->owner_match,

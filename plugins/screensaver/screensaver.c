@@ -116,63 +116,15 @@ static bool error_is_unsupported(const sd_bus_error *e) {
                sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_OBJECT);
 }
 
-/* Durations as limber.conf spells them: NUMBER UNIT, possibly several ("1min 30s"). */
-static int parse_duration_usec(const char *str, uint64_t *ret) {
-        static const struct {
-                const char *unit;
-                uint64_t usec;
-        } units[] = {
-                { "ms", USEC_PER_MSEC }, { "s", USEC_PER_SEC }, { "min", 60 * USEC_PER_SEC },
-                { "h", 3600 * USEC_PER_SEC },
-        };
-        uint64_t total = 0;
-        const char *p = str + strspn(str, " \t");
-
-        if (*p == '\0')
-                return -EINVAL;
-        while (*p != '\0') {
-                char *end;
-                uint64_t factor = 0;
-                unsigned long long n;
-                size_t len;
-
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                errno = 0;
-                n = strtoull(p, &end, 10);
-                if (errno != 0)
-                        return -ERANGE;
-                p = end + strspn(end, " \t");
-                len = strcspn(p, " \t0123456789");
-                for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-                        if (strlen(units[i].unit) == len && strncmp(p, units[i].unit, len) == 0)
-                                factor = units[i].usec;
-                if (factor == 0)
-                        return -EINVAL;
-                if (n > (UINT64_MAX - total) / factor)
-                        return -ERANGE;
-                total += n * factor;
-                p += len;
-                p += strspn(p, " \t");
-        }
-        *ret = total;
-        return 0;
-}
-
 static int read_config(struct screensaver *s) {
         const struct limber_host *host = s->host;
         const char *v;
+        int r;
 
-        s->idle_after = IDLE_AFTER_DEFAULT;
-        v = host->config_get(host, "idle_after");
-        if (v && (parse_duration_usec(v, &s->idle_after) < 0 || s->idle_after < IDLE_AFTER_MIN ||
-                  s->idle_after > IDLE_AFTER_MAX)) {
-                host->log(host, LOG_ERR,
-                          "%s:%u: invalid value '%s' for 'idle_after' in [plugin.%s]: "
-                          "expected a duration from 1s to 24h, like 90s or 5min",
-                          host->config_path, host->config_line(host, "idle_after"), v, host->plugin_name);
-                return -EINVAL;
-        }
+        r = host->config_get_duration(host, "idle_after", IDLE_AFTER_DEFAULT, IDLE_AFTER_MIN, IDLE_AFTER_MAX,
+                                      &s->idle_after);
+        if (r < 0)
+                return r;
 
         v = host->config_get(host, "idle_time_unit");
         if (!v || strcmp(v, "auto") == 0)

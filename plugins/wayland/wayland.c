@@ -3,7 +3,6 @@
  * where only that is offered (sway 1.7), KDE's org_kde_kwin_idle. The connection lives
  * on limberd's sd-event loop: its fd is read and dispatched when readable, and flushed
  * by a prepare callback before the loop sleeps. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <inttypes.h>
@@ -21,6 +20,9 @@
 #define USEC_PER_MSEC UINT64_C(1000)
 #define USEC_PER_SEC (1000 * USEC_PER_MSEC)
 #define DEFAULT_IDLE_AFTER_USEC (60 * USEC_PER_SEC)
+/* The protocols take the timeout in milliseconds, as a uint32. */
+#define MIN_IDLE_AFTER_USEC USEC_PER_MSEC
+#define MAX_IDLE_AFTER_USEC (UINT32_MAX * USEC_PER_MSEC)
 
 struct wayland {
         const struct limber_host *host;
@@ -41,60 +43,6 @@ struct globals {
         bool seat, notifier, kde_idle;
         uint32_t seat_name, notifier_name, kde_idle_name;
 };
-
-static const struct {
-        const char *suffix;
-        uint64_t factor;
-} duration_units[] = {
-        { "ms", USEC_PER_MSEC },
-        { "s", USEC_PER_SEC },
-        { "sec", USEC_PER_SEC },
-        { "min", 60 * USEC_PER_SEC },
-        { "h", 3600 * USEC_PER_SEC },
-};
-
-/* One number and a unit: "60s", "500ms", "5min", "1h". */
-static int parse_duration(const char *s, uint64_t *ret) {
-        if (!isdigit((unsigned char) *s))
-                return -EINVAL;
-        errno = 0;
-        char *end;
-        unsigned long long n = strtoull(s, &end, 10);
-        if (errno == ERANGE)
-                return -ERANGE;
-        while (*end == ' ' || *end == '\t')
-                end++;
-        for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++)
-                if (strcmp(end, duration_units[i].suffix) == 0) {
-                        if (n > UINT64_MAX / duration_units[i].factor)
-                                return -ERANGE;
-                        *ret = n * duration_units[i].factor;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
-static int read_config(const struct limber_host *host, uint64_t *ret_idle_after) {
-        const char *value = host->config_get(host, "idle_after");
-        uint64_t usec = DEFAULT_IDLE_AFTER_USEC;
-
-        if (value) {
-                int r = parse_duration(value, &usec);
-                /* The protocols take the timeout in milliseconds, as a uint32. */
-                if (r >= 0 && (usec < USEC_PER_MSEC || usec / USEC_PER_MSEC > UINT32_MAX))
-                        r = -ERANGE;
-                if (r < 0) {
-                        host->log(host, LOG_ERR, "%s:%u: invalid idle_after '%s' in [plugin.%s]: %s",
-                                  host->config_path, host->config_line(host, "idle_after"), value,
-                                  host->plugin_name,
-                                  r == -ERANGE ? "out of range (1ms to 49 days)"
-                                               : "expected a number and a unit (ms, s, min, h)");
-                        return r;
-                }
-        }
-        *ret_idle_after = usec;
-        return 0;
-}
 
 static void lost(struct wayland *w) {
         /* The compositor went away or broke the connection: say so once and stop
@@ -330,7 +278,8 @@ static int wayland_start(const struct limber_host *host, void **ret_state) {
                 return -ENOMEM;
         w->host = host;
 
-        int r = read_config(host, &w->idle_after_usec);
+        int r = host->config_get_duration(host, "idle_after", DEFAULT_IDLE_AFTER_USEC, MIN_IDLE_AFTER_USEC,
+                                          MAX_IDLE_AFTER_USEC, &w->idle_after_usec);
         if (r < 0)
                 goto fail;
         r = connect_display(w);

@@ -37,12 +37,12 @@
 
 #include "limber-plugin.h"
 
-#define MSEC_PER_SEC UINT64_C(1000)
 #define USEC_PER_MSEC UINT64_C(1000)
+#define USEC_PER_SEC UINT64_C(1000000)
 
-#define IDLE_AFTER_DEFAULT (60 * MSEC_PER_SEC)
-#define IDLE_AFTER_MIN (1 * MSEC_PER_SEC)
-#define IDLE_AFTER_MAX (24 * 3600 * MSEC_PER_SEC)
+#define IDLE_AFTER_DEFAULT (60 * USEC_PER_SEC)
+#define IDLE_AFTER_MIN (1 * USEC_PER_SEC)
+#define IDLE_AFTER_MAX (24 * 3600 * USEC_PER_SEC)
 
 struct x11 {
         const struct limber_host *host;
@@ -116,65 +116,6 @@ static uint64_t sync_value(XSyncValue v) {
         if (XSyncValueIsNegative(v))
                 return 0;
         return (uint64_t) XSyncValueHigh32(v) << 32 | XSyncValueLow32(v);
-}
-
-/* Durations as limber.conf spells them: one or more NUMBER UNIT, e.g. "90s", "1min 30s". */
-static int parse_duration_msec(const char *s, uint64_t *ret) {
-        static const struct {
-                const char *suffix;
-                uint64_t msec;
-        } units[] = {
-                { "ms", 1 }, { "s", MSEC_PER_SEC }, { "min", 60 * MSEC_PER_SEC },
-                { "h", 3600 * MSEC_PER_SEC },
-        };
-        uint64_t total = 0;
-        const char *p = s + strspn(s, " \t");
-
-        if (*p == '\0')
-                return -EINVAL;
-        while (*p != '\0') {
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                char *end;
-                errno = 0;
-                unsigned long long n = strtoull(p, &end, 10);
-                if (errno != 0)
-                        return -ERANGE;
-                p = end + strspn(end, " \t");
-                size_t len = strcspn(p, " \t0123456789");
-                uint64_t factor = 0;
-                for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-                        if (strlen(units[i].suffix) == len && strncmp(p, units[i].suffix, len) == 0)
-                                factor = units[i].msec;
-                if (factor == 0)
-                        return -EINVAL;
-                if (n > (UINT64_MAX - total) / factor)
-                        return -ERANGE;
-                total += n * factor;
-                p += len;
-                p += strspn(p, " \t");
-        }
-        *ret = total;
-        return 0;
-}
-
-static int read_idle_after(const struct limber_host *host, uint64_t *ret) {
-        const char *v = host->config_get(host, "idle_after");
-        uint64_t msec;
-
-        if (!v) {
-                *ret = IDLE_AFTER_DEFAULT;
-                return 0;
-        }
-        if (parse_duration_msec(v, &msec) < 0 || msec < IDLE_AFTER_MIN || msec > IDLE_AFTER_MAX) {
-                host->log(host, LOG_ERR,
-                          "%s:%u: invalid value '%s' for 'idle_after' in [plugin.%s]: "
-                          "expected a duration from 1s to 24h, like 90s or 5min",
-                          host->config_path, host->config_line(host, "idle_after"), v, host->plugin_name);
-                return -EINVAL;
-        }
-        *ret = msec;
-        return 0;
 }
 
 static void set_state(struct x11 *x, enum limber_idle_state state, uint64_t idle_msec) {
@@ -280,12 +221,14 @@ static void x11_free(struct x11 *x) {
 
 static int x11_start(const struct limber_host *host, void **ret_state) {
         struct x11 *x;
-        uint64_t idle_after;
+        uint64_t idle_after_usec, idle_after;
         int r, event_base, error_base, major, minor;
 
-        r = read_idle_after(host, &idle_after);
+        r = host->config_get_duration(host, "idle_after", IDLE_AFTER_DEFAULT, IDLE_AFTER_MIN, IDLE_AFTER_MAX,
+                                      &idle_after_usec);
         if (r < 0)
                 return r;
+        idle_after = idle_after_usec / USEC_PER_MSEC;   /* IDLETIME counts milliseconds */
 
         const char *display = getenv("DISPLAY");
         if (!display || *display == '\0') {

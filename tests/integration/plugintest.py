@@ -1,11 +1,13 @@
 """Shared by the tests of the D-Bus idle plugins (logind, gnome, screensaver): the
 stand-in services of tests/integration/standins/, limberd with one plugin's build
-folder, and limberd's view of the desk (Idle, SittingSince).
+folder, and limberd's view of the desk (Idle, SittingSince). The x11 and wayland tests
+use the message for a bad setting too.
 
 The stand-ins need python3-dbus and python3-gi for /usr/bin/python3; without them the
 tests skip."""
 
 import os
+import re
 import subprocess
 import time
 
@@ -28,6 +30,12 @@ max_sitting = 1h
 http = off
 '''
 CLOCK_SLACK = 5 * USEC_PER_SEC     # between the test's clock and limberd's
+
+# Why limberd refuses a duration (limber_parse_duration's phrases), and the bounds of
+# idle_after in x11, gnome and screensaver, as limber.conf spells durations.
+NOT_A_DURATION = 'expected a number followed by a unit (ms, s, min, h, d, w)'
+UNKNOWN_UNIT = 'unknown unit (use ms, s, min, h, d or w)'
+IDLE_AFTER_RANGE = 'must be from 1s to 1d'
 
 
 def require_standins():
@@ -133,3 +141,13 @@ def wait_break_at_once(d, action, what):
 
 def plugins(d):
     return {name: state for name, state in d.get_property('Plugins')}
+
+
+def invalid_value(config, plugin, key, value, why):
+    """A pattern for the one message limberd logs for a [plugin.NAME] setting it
+    refuses: FILE:LINE of `key = value` in the text of limber.conf, the value, the key,
+    the section and why."""
+    line = config.splitlines().index(f'{key} = {value}') + 1
+    return (rf"^<3>plugin {re.escape(plugin)}: \S*/limber\.conf:{line}: "
+            rf"invalid value '{re.escape(value)}' for '{re.escape(key)}' in \[plugin\.{re.escape(plugin)}\]: "
+            rf"{re.escape(why)}$")

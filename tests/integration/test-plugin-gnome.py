@@ -14,7 +14,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import plugintest  # noqa: E402
 from harness import check, check_equal, check_in  # noqa: E402
-from plugintest import CONFIG, desk, wait_active, wait_idle  # noqa: E402
+from plugintest import (CONFIG, IDLE_AFTER_RANGE, NOT_A_DURATION, desk, invalid_value, wait_active,  # noqa: E402
+                        wait_idle)
 
 MUTTER = 'org.gnome.Mutter.IdleMonitor'
 # Longer than natural_break, so that idle since the last input ends the streak at once.
@@ -102,14 +103,14 @@ def test(ctx):
     check(d.running, 'limberd exited')
     check_equal(d.stop(), 0, 'exit status')
 
-    # A bad idle_after: the plugin does not start, and says where.
-    bad = CONFIG + '\n[plugin.gnome]\nidle_after = soon\n'
-    d2 = ctx.daemon(bus, config=bad, plugin_dir=plugin_dir).start()
-    line = bad.splitlines().index('idle_after = soon') + 1
-    d2.wait_stderr(rf"plugin gnome: .*limber\.conf:{line}: invalid value 'soon' for 'idle_after' in \[plugin\.gnome\]")
-    check_equal(plugintest.plugins(d2), {'gnome': 'failed'}, 'Plugins with a bad idle_after')
-    check_in('start failed', d2.stderr(), 'limberd stderr')
-    check_equal(d2.stop(), 0, 'exit status')
+    # A bad idle_after: the plugin does not start, and says where and why.
+    for value, why in (('soon', NOT_A_DURATION), ('25h', IDLE_AFTER_RANGE)):
+        bad = CONFIG + f'\n[plugin.gnome]\nidle_after = {value}\n'
+        d2 = ctx.daemon(bus, config=bad, plugin_dir=plugin_dir).start()
+        d2.wait_stderr(invalid_value(bad, 'gnome', 'idle_after', value, why))
+        check_equal(plugintest.plugins(d2), {'gnome': 'failed'}, f'Plugins with idle_after = {value}')
+        check_in('start failed', d2.stderr(), 'limberd stderr')
+        check_equal(d2.stop(), 0, 'exit status')
 
 
 if __name__ == '__main__':

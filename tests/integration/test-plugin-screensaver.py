@@ -10,7 +10,8 @@ session bus, in the flavours the desktops offer:
   - Plasma on Wayland (NotSupported): quietly ActiveChanged only, asked once;
   - Plasma on X11 (milliseconds, recognised by org.kde.screensaver);
   - the object at /ScreenSaver only;
-  - GNOME's proxy (Inhibit only): nothing to report, and no warning."""
+  - GNOME's proxy (Inhibit only): nothing to report, and no warning;
+and a bad idle_after, which the plugin does not start with, named with its place."""
 
 import os
 import sys
@@ -20,7 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import plugintest  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from plugintest import CONFIG, desk, wait_active, wait_break_at_once, wait_idle  # noqa: E402
+from plugintest import (CONFIG, IDLE_AFTER_RANGE, NOT_A_DURATION, desk, invalid_value, wait_active,  # noqa: E402
+                        wait_break_at_once, wait_idle)
 
 SCREENSAVER = 'org.freedesktop.ScreenSaver'
 # Longer than natural_break, so that idle since the last input ends the streak at once.
@@ -164,6 +166,17 @@ def gnome_proxy(ctx):
     check_equal(d.stop(), 0, 'exit status')
 
 
+def bad_idle_after(ctx):
+    """The plugin does not start with a bad idle_after, and says where and why."""
+    bus = ctx.bus()
+    for value, why in (('a minute', NOT_A_DURATION), ('0s', IDLE_AFTER_RANGE), ('2d', IDLE_AFTER_RANGE)):
+        config = CONFIG + f'\n[plugin.screensaver]\nidle_after = {value}\n'
+        d = ctx.daemon(bus, config=config, plugin_dir=plugintest.plugin_dir('screensaver')).start()
+        d.wait_stderr(invalid_value(config, 'screensaver', 'idle_after', value, why))
+        check_equal(plugintest.plugins(d), {'screensaver': 'failed'}, f'Plugins with idle_after = {value}')
+        check_equal(d.stop(), 0, f'exit status with idle_after = {value}')
+
+
 def test(ctx):
     plugintest.require_standins()
     specification(ctx)
@@ -171,6 +184,7 @@ def test(ctx):
     plasma_x11(ctx)
     old_path(ctx)
     gnome_proxy(ctx)
+    bad_idle_after(ctx)
 
 
 if __name__ == '__main__':

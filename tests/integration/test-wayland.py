@@ -4,7 +4,8 @@ input made by wtype through the virtual-keyboard protocol. With idle_after = 2s,
 typing keeps the desk active past idle_after, 2 s without input make it idle (and end
 the streak at once: natural_break = 2s and the break began when the input stopped), a
 key makes it active again, and when sway goes away limberd runs on. Outside a Wayland
-session (no WAYLAND_DISPLAY) the plugin does not start and says why.
+session (no WAYLAND_DISPLAY), or with a bad idle_after, the plugin does not start and
+says why.
 
 The plugin must use the idle protocol that sway offers: ext-idle-notify-v1 where there
 is one, otherwise org_kde_kwin_idle (Debian 12's sway 1.7); WAYLAND_DEBUG shows what is
@@ -29,6 +30,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
+from plugintest import NOT_A_DURATION, invalid_value  # noqa: E402
 
 TEST_USER = 'limber-test'
 IDLE_AFTER = 2.0
@@ -168,13 +170,27 @@ class Desk:
 
 
 def without_display(ctx, plugin):
-    """Outside a Wayland session the plugin does not start and says why; limberd runs on."""
-    d = ctx.daemon(ctx.bus(), config=CONFIG, name='no-display', env={'WAYLAND_DISPLAY': ''})
+    """Outside a Wayland session the plugin does not start and says why; limberd runs on.
+    A bad idle_after is named first, with its place and the range the protocols can take
+    (1 ms to 2^32 - 1 ms)."""
+    bus = ctx.bus()
+    d = ctx.daemon(bus, config=CONFIG, name='no-display', env={'WAYLAND_DISPLAY': ''})
     os.symlink(plugin, os.path.join(d.plugin_dir, 'wayland.so'))
     d.start()
     d.wait_stderr(r'plugin wayland: WAYLAND_DISPLAY is not set')
     check_equal(d.get_property('Plugins'), [['wayland', 'failed']], 'Plugins without WAYLAND_DISPLAY')
     check_equal(d.stop(), 0, 'exit status of limberd without WAYLAND_DISPLAY')
+
+    range_why = 'must be from 1ms to 7w 17h 2min 47s 295ms'
+    for value, why in (('soon', NOT_A_DURATION), ('0s', range_why), ('50d', range_why)):
+        config = CONFIG.replace('idle_after = 2s', f'idle_after = {value}')
+        d = ctx.daemon(bus, config=config, env={'WAYLAND_DISPLAY': ''})
+        os.symlink(plugin, os.path.join(d.plugin_dir, 'wayland.so'))
+        d.start()
+        d.wait_stderr(invalid_value(config, 'wayland', 'idle_after', value, why))
+        check_equal(d.get_property('Plugins'), [['wayland', 'failed']], f'Plugins with idle_after = {value}')
+        check('WAYLAND_DISPLAY is not set' not in d.stderr(), f'the plugin went on after idle_after = {value}')
+        check_equal(d.stop(), 0, f'exit status of limberd with idle_after = {value}')
 
 
 def test(ctx):

@@ -21,6 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import USEC_PER_SEC, check, check_equal  # noqa: E402
+from plugintest import IDLE_AFTER_RANGE, UNKNOWN_UNIT, invalid_value  # noqa: E402
 
 IDLE_AFTER = 2.0
 BASE = '[mobility]\nnatural_break = 2s\nmax_sitting = 1h\n[feed]\nhttp = off\n'
@@ -63,11 +64,13 @@ def cannot_run(ctx, plugin, display):
     """limberd runs on without the plugin wherever it cannot run."""
     bus = ctx.bus()
     # No DISPLAY at all is normal (a Wayland desktop): said at info level, not as a warning.
+    unparsable = '[plugin.x11]\nidle_after = 2 parsecs\n' + BASE
+    too_short = '[plugin.x11]\nidle_after = 500ms\n' + BASE
     cases = (
         (unused_display(), CONFIG, r"<4>plugin x11: cannot open the X display ':\d+'", 4),
         ('', CONFIG, r'<6>plugin x11: DISPLAY is not set', 6),
-        (display, '[plugin.x11]\nidle_after = 2 parsecs\n' + BASE,
-         r"<3>plugin x11: .*limber\.conf:2: invalid value '2 parsecs' for 'idle_after' in \[plugin\.x11\]", 4),
+        (display, unparsable, invalid_value(unparsable, 'x11', 'idle_after', '2 parsecs', UNKNOWN_UNIT), 4),
+        (display, too_short, invalid_value(too_short, 'x11', 'idle_after', '500ms', IDLE_AFTER_RANGE), 4),
     )
     for display_value, config, message, level in cases:
         d = daemon_with_plugin(ctx, bus, plugin, display_value, config)
