@@ -52,18 +52,14 @@ struct gpx_state {
         bool point_has_time;            /* this trkpt's <time> was seen */
 
         struct limber_xml_text text;    /* of a <time> or <type> */
-        char type[256];                 /* from trk/<type> */
+        char type[LIMBER_XML_TEXT_MAX];  /* from trk/<type> */
 
         /* The open sport-named elements in an <extensions>, outermost first. An outer
          * one comes first even when its text follows an inner one's, and so wins. */
         struct limber_xml_text candidates[GPX_SPORT_NESTING];
         unsigned n_candidates;
-        char ext_type[3][256];          /* by GPX_EXT_TRK + i */
+        char ext_type[GPX_EXT_ROOT - GPX_EXT_TRK + 1][LIMBER_XML_TEXT_MAX];      /* by role - GPX_EXT_TRK */
 };
-
-/* The sport names are copied whole from the text they were gathered in. */
-_Static_assert(sizeof ((struct gpx_state *) 0)->type == sizeof ((struct limber_xml_text *) 0)->buf, "type");
-_Static_assert(sizeof ((struct gpx_state *) 0)->ext_type[0] == sizeof ((struct limber_xml_text *) 0)->buf, "ext_type");
 
 static bool is_sport_name(const char *name) {
         static const char *const names[] = { "type", "activity", "sport" };
@@ -116,7 +112,7 @@ static enum gpx_role role_of(const struct gpx_state *st, enum gpx_role parent, c
 }
 
 static void start_point(struct gpx_state *st, const struct limber_xml_element *e) {
-        char lat_s[64], lon_s[64];
+        char lat_s[LIMBER_XML_VALUE_MAX], lon_s[LIMBER_XML_VALUE_MAX];
         int r_lat = limber_xml_attr(e, "lat", lat_s, sizeof lat_s);
         int r_lon = limber_xml_attr(e, "lon", lon_s, sizeof lon_s);
         double lat, lon;
@@ -177,7 +173,7 @@ static void on_start(struct limber_xml *x, const struct limber_xml_element *e) {
                 break;
         case GPX_TIME:
                 st->point_has_time = true;
-                limber_xml_text_start(&st->text, e, 64);
+                limber_xml_text_start(&st->text, e, LIMBER_XML_VALUE_MAX);
                 break;
         case GPX_EXT_TRK:
         case GPX_EXT_METADATA:

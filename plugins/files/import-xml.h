@@ -159,10 +159,6 @@ static inline void limber_xml_on_entity(struct limber_xml *x, const xmlChar *nam
 static inline void limber_xml_on_entity_decl(void *userdata, const xmlChar *name, int type,
                                              const xmlChar *public_id, const xmlChar *system_id,
                                              xmlChar *content) {
-        (void) type;
-        (void) public_id;
-        (void) system_id;
-        (void) content;
         limber_xml_on_entity(limber_xml_of(userdata), name);
 }
 
@@ -170,10 +166,24 @@ static inline void limber_xml_on_entity_decl(void *userdata, const xmlChar *name
 static inline void limber_xml_on_unparsed_entity_decl(void *userdata, const xmlChar *name,
                                                       const xmlChar *public_id, const xmlChar *system_id,
                                                       const xmlChar *notation) {
-        (void) public_id;
-        (void) system_id;
-        (void) notation;
         limber_xml_on_entity(limber_xml_of(userdata), name);
+}
+
+/* Stops the parser on what makes the file unreadable as XML, as libxml2's fatal
+ * errors do. */
+static inline void limber_xml_fail(struct limber_xml *x, int line, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static inline void limber_xml_fail(struct limber_xml *x, int line, const char *fmt, ...) {
+        char message[128];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof message, fmt, ap);
+        va_end(ap);
+        x->fatal = true;
+        limber_xml_set_error(x, XML_ERR_FATAL, line, message);
+        xmlStopParser(x->ctxt);
 }
 
 static inline void limber_xml_on_start(void *userdata, const xmlChar *localname, const xmlChar *prefix,
@@ -189,17 +199,9 @@ static inline void limber_xml_on_start(void *userdata, const xmlChar *localname,
                 .attributes = attributes,
         };
 
-        (void) n_namespaces;
-        (void) namespaces;
         x->saw_root = true;
         if (x->depth > LIMBER_XML_MAX_DEPTH) {
-                char message[64];
-
-                snprintf(message, sizeof message, "Excessive depth in document: %d levels at most",
-                         LIMBER_XML_MAX_DEPTH);
-                x->fatal = true;
-                limber_xml_set_error(x, XML_ERR_FATAL, e.line, message);
-                xmlStopParser(x->ctxt);
+                limber_xml_fail(x, e.line, "Excessive depth in document: %d levels at most", LIMBER_XML_MAX_DEPTH);
                 return;
         }
         if (x->refused)
@@ -207,9 +209,7 @@ static inline void limber_xml_on_start(void *userdata, const xmlChar *localname,
         if (prefix && !uri) {
                 e.name = (const char *) xmlDictQLookup(x->ctxt->dict, prefix, localname);
                 if (!e.name) {
-                        x->fatal = true;
-                        limber_xml_set_error(x, XML_ERR_FATAL, e.line, "out of memory");
-                        xmlStopParser(x->ctxt);
+                        limber_xml_fail(x, e.line, "out of memory");
                         return;
                 }
         }
@@ -220,9 +220,6 @@ static inline void limber_xml_on_end(void *userdata, const xmlChar *localname, c
                                      const xmlChar *uri) {
         struct limber_xml *x = limber_xml_of(userdata);
 
-        (void) localname;
-        (void) prefix;
-        (void) uri;
         if (!x->refused)
                 x->format->end(x, x->depth);
         x->depth--;
@@ -357,9 +354,15 @@ static inline void limber_xml_trim(char *buf, size_t len) {
                 len--;
         while (start < len && isspace((unsigned char) buf[start]))
                 start++;
-        memmove(buf, buf + start, len - start);
+        if (start > 0)
+                memmove(buf, buf + start, len - start);
         buf[len - start] = '\0';
 }
+
+/* Room for a time or a number as text: anything longer is neither. */
+#define LIMBER_XML_VALUE_MAX 64
+/* Room for a sport name as text, and the most any text is kept to. */
+#define LIMBER_XML_TEXT_MAX 256
 
 /* The text an element holds directly (not its children's), gathered as it streams
  * past, with leading and trailing whitespace dropped: at most size - 1 bytes of it,
@@ -367,10 +370,11 @@ static inline void limber_xml_trim(char *buf, size_t len) {
 struct limber_xml_text {
         unsigned depth;                 /* of the element; 0 when gathering nothing */
         int line;
-        const char *name;               /* the element's, for messages; libxml2's */
+        const char *name;               /* the element's, for messages (libxml2 keeps it
+                                         * for the whole parse) */
         size_t size, len;
         bool fits;
-        char buf[256];
+        char buf[LIMBER_XML_TEXT_MAX];
 };
 
 static inline void limber_xml_text_start(struct limber_xml_text *t, const struct limber_xml_element *e,

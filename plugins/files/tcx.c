@@ -48,7 +48,7 @@ struct tcx_state {
         struct limber_xml_text text;    /* of the value element being read */
 
         bool have_activity;
-        char sport[256];
+        char sport[LIMBER_XML_TEXT_MAX];
 
         bool have_time;
         uint64_t first, last;
@@ -128,7 +128,7 @@ static enum tcx_role role_of(const struct tcx_state *st, enum tcx_role parent, c
 }
 
 static void start_lap(struct tcx_state *st, const struct limber_xml_element *e) {
-        char text[64];
+        char text[LIMBER_XML_VALUE_MAX];
         int r;
 
         r = limber_xml_attr(e, "StartTime", text, sizeof text);
@@ -184,7 +184,7 @@ static void on_start(struct limber_xml *x, const struct limber_xml_element *e) {
         case TCX_METERS:
         case TCX_LATITUDE:
         case TCX_LONGITUDE:
-                limber_xml_text_start(&st->text, e, 64);
+                limber_xml_text_start(&st->text, e, LIMBER_XML_VALUE_MAX);
                 break;
         default:
                 break;
