@@ -8,6 +8,7 @@
  * goes back to 1893 and is truncated to the feed's range. */
 #include "feed.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libical/ical.h>
@@ -234,6 +235,30 @@ static int same_content(const char *path, const char *data, size_t size) {
         }
         close(fd);
         return same;
+}
+
+void limber_feed_remove_stale(const char *path) {
+        char *dir = strdup(path);
+        if (!dir)
+                return;
+        char *slash = strrchr(dir, '/');
+        const char *base = slash ? slash + 1 : path;
+        if (slash)
+                *(slash == dir ? slash + 1 : slash) = '\0';
+        size_t len = strlen(base);
+
+        DIR *d = opendir(slash ? dir : ".");
+        if (d) {
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        /* mkostemp's names: the feed's own name, a dot, six characters. */
+                        if (strlen(de->d_name) == len + 7 && strncmp(de->d_name, base, len) == 0 &&
+                            de->d_name[len] == '.' && unlinkat(dirfd(d), de->d_name, 0) == 0)
+                                log_debug("Removed %s, left by an interrupted feed write", de->d_name);
+                }
+                closedir(d);
+        }
+        free(dir);
 }
 
 int limber_feed_write(const char *path, const char *data, size_t size) {

@@ -25,5 +25,9 @@ int limber_feed_render(const struct limber_plan_session *sessions, size_t n, con
  * it holds these bytes already. Returns 1 when written, 0 when unchanged. */
 int limber_feed_write(const char *path, const char *data, size_t size);
 
+/* Removes temporary files that limber_feed_write() left beside path when the process
+ * was killed between writing and renaming (path.XXXXXX). */
+void limber_feed_remove_stale(const char *path);
+
 /* The title a session shows: its routine's, or a generic one by kind. */
 const char *limber_feed_title(const struct limber_session *s, const struct limber_routines *routines);

@@ -235,6 +235,7 @@ static int resolve_feed_path(struct limber_daemon *d) {
                         log_warning_errno(r, "Failed to create %s", dir);
         }
         free(dir);
+        limber_feed_remove_stale(d->feed_path);
         return 0;
 }
 
