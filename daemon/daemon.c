@@ -255,12 +255,13 @@ int limber_daemon_run(struct limber_daemon *d) {
         /* Sessions that began before this start are not announced again. */
         d->announced_until = limber_daemon_now(d);
 
-        /* Plan before taking the name, so the first caller sees a plan. */
-        r = limber_schedule_start(d);
+        /* The name first: a second instance stops here, before it writes the store or
+         * the feed. Calls wait until the loop runs, after the first plan is made. */
+        r = limber_bus_start(d);
         if (r < 0)
                 return r;
 
-        r = limber_bus_start(d);
+        r = limber_schedule_start(d);
         if (r < 0)
                 return r;
         (void) limber_reminders_start(d);

@@ -471,18 +471,24 @@ int limber_schedule_replan(struct limber_daemon *d, const char *why) {
                 if (!d->have_plan || i >= d->plan.n_unplaced || strcmp(d->plan.unplaced[i].reason, plan.unplaced[i].reason))
                         log_notice("Could not place a session: %s", plan.unplaced[i].reason);
 
+        /* The first plan is made before the loop answers anyone: nobody has seen a
+         * value change, so nothing is announced. */
+        bool first = !d->have_plan;
         struct snapshot before, after;
         take_snapshot(d, &before);
-        limber_bus_sessions_removed(d, &plan);
+        if (!first)
+                limber_bus_sessions_removed(d, &plan);
         struct limber_plan old = d->plan;
         d->plan = plan;
         d->have_plan = true;
-        limber_bus_sessions_added_changed(d, &old);
+        if (!first)
+                limber_bus_sessions_added_changed(d, &old);
         limber_plan_free(&old);
         take_snapshot(d, &after);
 
         (void) publish(d, now);
-        announce(d, &before, &after, changed);
+        if (!first)
+                announce(d, &before, &after, changed);
         limber_reminders_plan_changed(d);
         (void) arm_plan_timer(d, limber_plan_next_wakeup(&d->plan, c, now));
         r = 0;
