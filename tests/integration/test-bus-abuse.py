@@ -489,12 +489,16 @@ def check_raw(ctx, bus, d, c, now):
     harness.log('malformed messages: ' + '; '.join(f'{k}: {v}' for k, v in outcomes.items()))
     alive(c, d, 'the malformed messages')
 
-    # What reached limberd: the two well-formed calls, none of the malformed ones.
-    to_limberd = [m for m in monitor.messages() if m.get('type') == 'method_call' and m.get('path') == OBJECT_PATH
-                  and m.get('member') in ('GetSession', 'LogActivity') and m.get('sender', '').startswith(':')]
-    payloads = [m.get('payload', {}).get('data', [None])[0] for m in to_limberd]
-    check('no_such_session' in payloads and 'walk' in payloads and 'ride' in payloads,
-          f'busctl monitor did not see the raw client\'s well-formed calls: {payloads}')
+    # What reached limberd: the well-formed calls, none of the malformed ones. The
+    # monitor writes what it sees a little after it happens: wait for the last one.
+    def payloads():
+        to_limberd = [m for m in monitor.messages() if m.get('type') == 'method_call'
+                      and m.get('path') == OBJECT_PATH and m.get('member') in ('GetSession', 'LogActivity')
+                      and m.get('sender', '').startswith(':')]
+        return [m.get('payload', {}).get('data', [None])[0] for m in to_limberd]
+    harness.wait_until(lambda: {'no_such_session', 'walk', 'ride'} <= set(payloads()), 10,
+                       what=f'busctl monitor to see the raw client\'s well-formed calls')
+    payloads = payloads()
     bad = [p for p in payloads if p not in ('no_such_session', 'walk', 'ride')]
     check(not bad, f'malformed messages reached limberd: {bad}')
     monitor.close()
