@@ -24,6 +24,11 @@ descended from it:
                 /proc/PID/task/TID/status), end minus start, per minute;
   processes     alive at the end, and started during the window.
 
+Safe Eyes runs once per machine (it looks for another Safe Eyes among all processes and
+hands over to it through loopback port 7200): with another Safe Eyes running, or a
+second footprint run at the same time, it exits, and the benchmark says so and measures
+the other two.
+
 Threads and child processes that start and end between two readings are not lost: as
 root the benchmark follows the kernel's fork events (the netlink process connector) and
 takes each ending task's own CPU time and context switches from the kernel's exit
@@ -168,7 +173,7 @@ def _nlattrs(data, off, end):
 class KernelEvents:
     """Fork events from the process connector and per-task exit accounting from
     taskstats: every thread and process that starts, and what each one used when it
-    ends. Needs CAP_NET_ADMIN; raises OSError without it."""
+    ends. Needs root; raises OSError when the kernel sends them nothing."""
 
     def __init__(self):
         self.forks = []         # (parent tgid, child pid, child tgid), in order
@@ -188,11 +193,28 @@ class KernelEvents:
             self.family = self._taskstats_family()
             cpus = f'0-{os.cpu_count() - 1}\0'.encode()
             self._genl(self.family, TASKSTATS_CMD_GET, _nlattr(TASKSTATS_CMD_ATTR_REGISTER_CPUMASK, cpus))
+            self.cn.setblocking(False)
+            self.ts.setblocking(False)
+            self._check()
         except OSError:
             self.close()
             raise
-        self.cn.setblocking(False)
-        self.ts.setblocking(False)
+
+    def _check(self):
+        """A child of the benchmark's own must show up in both, or the kernel does not
+        send them here (without privilege it may take the requests and send nothing)."""
+        child = subprocess.Popen(['true'])
+        child.wait()
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            select.select(self.fds(), [], [], 0.1)
+            self.drain()
+            forked = any(cpid == child.pid for _, cpid, _ in self.forks)
+            if forked and child.pid in self.exits:
+                self.forks.clear()
+                self.exits.clear()
+                return
+        raise OSError(errno.EPERM, 'the kernel sends no fork or exit events here (they need root)')
 
     def _genl(self, family, cmd, attrs):
         body = struct.pack('BBH', cmd, 1, 0) + attrs
@@ -302,8 +324,8 @@ class Program:
 
     def check_alive(self):
         if self.problem is None and self.proc.poll() is not None:
-            tail = '\n'.join(benchenv.read_text(self.log_path).strip().splitlines()[-5:])
-            self.problem = f'exited with status {self.proc.returncode}: {tail}'
+            lines = benchenv.read_text(self.log_path).strip().splitlines()
+            self.problem = f'exited with status {self.proc.returncode}' + (f': {lines[-1].strip()}' if lines else '')
         return self.problem is None
 
     def stop(self):
