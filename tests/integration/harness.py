@@ -140,6 +140,18 @@ def check_documented(live_xml, doc_path, name):
     for key in live:
         check(key in documented, f'{key[0]} {key[1]} is exported but not documented in {doc_path}')
 
+
+def find_libfaketime():
+    """Debian's libfaketime, for tests that run limberd on a clock of their own; None
+    when it is not installed."""
+    import glob
+    for pattern in ('/usr/lib/*/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1',
+                    '/usr/lib64/faketime/libfaketime.so.1'):
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
+    return None
+
 def read_text(path):
     try:
         with open(path, 'r', errors='replace') as f:

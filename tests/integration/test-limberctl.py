@@ -14,7 +14,6 @@ check each by hand before committing it.
 """
 
 import difflib
-import glob
 import json
 import os
 import pty
@@ -55,15 +54,6 @@ def limberctl_path():
     if not os.access(path, os.X_OK):
         raise TestFailure(f'limberctl not found: set LIMBERCTL (got {path!r})')
     return path
-
-
-def find_libfaketime():
-    for pattern in ('/usr/lib/*/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1',
-                    '/usr/lib64/faketime/libfaketime.so.1'):
-        found = sorted(glob.glob(pattern))
-        if found:
-            return found[0]
-    return None
 
 
 class Clock:
@@ -326,7 +316,7 @@ def test(ctx):
     check_not_running(ctx, empty_bus)
     check_feed_served(ctx)
 
-    libfaketime = find_libfaketime()
+    libfaketime = harness.find_libfaketime()
     if not libfaketime:
         raise harness.Skip('libfaketime is not installed (Debian package faketime); '
                            'usage and not-running checks passed')

@@ -29,7 +29,6 @@ The suspend needs the logind plugin and the login1 stand-in (python3-dbus, pytho
 on a private system bus; without them that part is skipped, the rest still runs."""
 
 import datetime
-import glob
 import os
 import sys
 import zoneinfo
@@ -59,15 +58,6 @@ GRACE = HOUR
 SLOT = 5 * MIN
 
 BASE = '[feed]\nhttp = off\n[mobility]\nnotify = false\n'
-
-
-def find_libfaketime():
-    for pattern in ('/usr/lib/*/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1',
-                    '/usr/lib64/faketime/libfaketime.so.1'):
-        found = sorted(glob.glob(pattern))
-        if found:
-            return found[0]
-    return None
 
 
 class Clock:
@@ -259,7 +249,7 @@ def check_suspend(ctx, clock, d, logind, zone, resume_at):
 
 
 def test(ctx):
-    libfaketime = find_libfaketime()
+    libfaketime = harness.find_libfaketime()
     if not libfaketime:
         raise harness.Skip('libfaketime is not installed (Debian package faketime)')
     berlin, new_york, tokyo = 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo'
