@@ -61,6 +61,10 @@ int limber_parse_duration(const char *s, usec_t *ret, const char **why) {
                                 factor = duration_units[i].factor;
                                 break;
                         }
+                /* Zero needs no unit, as in systemd: "0" is what limber itself writes
+                 * for a zero duration. */
+                if (factor == 0 && len == 0 && n == 0 && total == 0 && *skip_space(p) == '\0')
+                        factor = 1;
                 if (factor == 0) {
                         *why = len == 0 ? "missing unit (ms, s, min, h, d or w)"
                                         : "unknown unit (use ms, s, min, h, d or w)";

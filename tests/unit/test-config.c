@@ -321,6 +321,7 @@ static void test_values(void) {
                 { "[schedule]\nhistory = 520w\n", offsetof(struct limber_config, schedule.history), V_USEC,
                   520 * USEC_PER_WEEK, NULL },
                 { "[smr]\nmin_gap = 0s\n", offsetof(struct limber_config, smr.min_gap), V_USEC, 0, NULL },
+                { "[smr]\nmin_gap = 0\n", offsetof(struct limber_config, smr.min_gap), V_USEC, 0, NULL },
                 { "[smr]\nmin_gap = 1w\n", offsetof(struct limber_config, smr.min_gap), V_USEC, USEC_PER_WEEK, NULL },
                 { "[mobility]\nnotify = yes\n", offsetof(struct limber_config, mobility.notify), V_BOOL, true, NULL },
                 { "[mobility]\nnotify = off\n", offsetof(struct limber_config, mobility.notify), V_BOOL, false, NULL },

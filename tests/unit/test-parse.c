@@ -51,6 +51,10 @@ static void test_duration(void) {
                 { "2d",                 0, 2 * USEC_PER_DAY, NULL },
                 { "8w",                 0, 8 * USEC_PER_WEEK, NULL },
                 { "0s",                 0, 0, NULL },
+                /* zero alone needs no unit */
+                { "0",                  0, 0, NULL },
+                { " 0 ",                0, 0, NULL },
+                { "00",                 0, 0, NULL },
                 /* sums, with and without spaces, as systemd spells them */
                 { "1h 30min",           0, 90 * USEC_PER_MIN, NULL },
                 { "1h30min",            0, 90 * USEC_PER_MIN, NULL },
@@ -68,6 +72,9 @@ static void test_duration(void) {
                 { "30",                 -EINVAL, 0, WHY_DUR_MISSING },
                 { "30 ",                -EINVAL, 0, WHY_DUR_MISSING },
                 { "1h 30",              -EINVAL, 0, WHY_DUR_MISSING },
+                { "1h 0",               -EINVAL, 0, WHY_DUR_MISSING },
+                { "0 1h",               -EINVAL, 0, WHY_DUR_MISSING },
+                { "1",                  -EINVAL, 0, WHY_DUR_MISSING },
                 { "5m",                 -EINVAL, 0, WHY_DUR_UNKNOWN },
                 { "5 minutes",          -EINVAL, 0, WHY_DUR_UNKNOWN },
                 { "5H",                 -EINVAL, 0, WHY_DUR_UNKNOWN },
