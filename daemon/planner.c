@@ -61,10 +61,16 @@ static bool occupies_time(const struct limber_session *s) {
                s->status == LIMBER_STATUS_COMPLETED;
 }
 
-/* Whether s keeps its day from the rules' one-a-day and gap checks: a skipped session
- * too, so that what replaces it does not take the slot the user just declined. */
+/* Whether s did not happen: skipped, or missed. */
+static bool lost(const struct limber_session *s) {
+        return s->status == LIMBER_STATUS_SKIPPED || s->status == LIMBER_STATUS_MISSED;
+}
+
+/* Whether s keeps its day from the rules' one-a-day and gap checks: a skipped or missed
+ * session too, so that what replaces it takes another evening, not the one the user
+ * just declined or let pass. */
 static bool holds_day(const struct limber_session *s) {
-        return occupies_time(s) || s->status == LIMBER_STATUS_SKIPPED;
+        return occupies_time(s) || lost(s);
 }
 
 static usec_t round_up(usec_t t, usec_t step) {
@@ -133,10 +139,14 @@ static void emit(struct ctx *x, struct limber_session *s) {
         s->last_modified = x->now;
         if (stored) {
                 bool moved = stored->start != s->start || stored->end != s->end;
-                changed = moved || stored->status != s->status || strcmp(stored->routine, s->routine) != 0 ||
-                          strcmp(stored->reason, s->reason) != 0;
+                /* What the feed shows raises LAST-MODIFIED; what only the planner keeps
+                 * is stored without it, so the event stays byte for byte. */
+                bool shown = moved || stored->status != s->status || strcmp(stored->routine, s->routine) != 0 ||
+                             strcmp(stored->reason, s->reason) != 0;
+                changed = shown || stored->local_day != s->local_day || strcmp(stored->activity, s->activity) != 0 ||
+                          strcmp(stored->replaces, s->replaces) != 0;
                 s->sequence = stored->sequence + (moved ? 1 : 0);
-                if (!changed)
+                if (!shown)
                         s->last_modified = stored->last_modified;
         }
 
@@ -168,13 +178,15 @@ static void add_unplaced(struct ctx *x, enum limber_session_kind kind, enum limb
 static void init_session(struct limber_session *s, enum limber_session_kind kind, enum limber_rule rule,
                          int day, unsigned slot, usec_t start, usec_t duration, const char *routine) {
         *s = (struct limber_session) { .kind = kind, .rule = rule, .day = day, .slot = slot,
-                                       .start = start, .end = start + duration };
+                                       .start = start, .end = start + duration,
+                                       .local_day = limber_local_day(start) };
         limber_session_make_id(s->id, rule, day, slot);
         snprintf(s->routine, sizeof s->routine, "%s", routine);
 }
 
+/* The local day a session belongs to: where it was placed, whatever zone is in force. */
 static int session_day(const struct limber_session *s) {
-        return limber_local_day(s->start);
+        return limber_session_local_day(s);
 }
 
 static void day_label(int day, char *buf, size_t size) {
@@ -213,6 +225,55 @@ static void describe_activity(const struct limber_activity *a, char *buf, size_t
                          activity_noun(a->kind));
 }
 
+static bool is_workout(const struct ctx *x, const struct limber_activity *a, int day) {
+        return is_load(a) && a->duration >= x->c->smr.after_workout && limber_local_day(a->start) == day;
+}
+
+/* Whether s is rule 2's session for one of the workouts of day. */
+static bool follows_workout_of(const struct ctx *x, const struct limber_session *s, int day) {
+        if (s->rule != LIMBER_RULE_WORKOUT || s->activity[0] == '\0')
+                return false;
+        for (size_t i = 0; i < x->in->n_activities; i++) {
+                const struct limber_activity *a = &x->in->activities[i];
+                if (is_workout(x, a, day) && strcmp(a->id, s->activity) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* The session rule 2 had for the workouts of day already, found by the workout it
+ * follows, so that a change of time zone, which can move a workout to another local
+ * day, neither repeats a session nor renames one: *ret_done when it is settled (done,
+ * skipped, missed, under way), else *ret_open when it is planned. */
+static void find_workout_session(struct ctx *x, int day, bool *ret_done, const struct limber_session **ret_open) {
+        *ret_done = false;
+        *ret_open = NULL;
+        for (size_t i = 0; i < x->n_out; i++) {
+                const struct limber_session *s = &x->out[i].session;
+                if (!follows_workout_of(x, s, day))
+                        continue;
+                if (s->status != LIMBER_STATUS_CANCELLED) {
+                        *ret_done = true;
+                        return;
+                }
+                *ret_open = s;
+        }
+        for (size_t i = 0; i < x->n_open && !*ret_open; i++)
+                if (!x->open_used[i] && follows_workout_of(x, &x->open[i], day))
+                        *ret_open = &x->open[i];
+}
+
+/* Whether id is free for a new session of rule 2: not settled, and not the planned
+ * session of another workout. */
+static bool workout_id_free(struct ctx *x, const char *id) {
+        if (id_fixed(x, id))
+                return false;
+        for (size_t i = 0; i < x->n_open; i++)
+                if (!x->open_used[i] && x->open[i].activity[0] != '\0' && strcmp(x->open[i].id, id) == 0)
+                        return false;
+        return true;
+}
+
 /* Rule 2: a workout of after_workout or more gets an SMR session the same evening, or
  * the next morning when the evening is past. One per day, for the longest workout. */
 static void rule_workout(struct ctx *x) {
@@ -224,8 +285,7 @@ static void rule_workout(struct ctx *x) {
 
                 for (size_t i = 0; i < x->in->n_activities; i++) {
                         const struct limber_activity *a = &x->in->activities[i];
-                        if (!is_load(a) || a->duration < c->smr.after_workout ||
-                            limber_local_day(a->start) != day)
+                        if (!is_workout(x, a, day))
                                 continue;
                         if (!longest || a->duration > longest->duration)
                                 longest = a;
@@ -235,10 +295,26 @@ static void rule_workout(struct ctx *x) {
                 if (!longest)
                         continue;
 
-                char id[LIMBER_SESSION_ID_MAX];
-                limber_session_make_id(id, LIMBER_RULE_WORKOUT, day, 0);
-                if (id_fixed(x, id))
+                bool done;
+                const struct limber_session *known;
+                find_workout_session(x, day, &done, &known);
+                if (done)
                         continue;
+                int id_day = known ? known->day : day;
+                unsigned slot = known ? known->slot : 0;
+                char id[LIMBER_SESSION_ID_MAX];
+                if (!known) {
+                        /* Sessions stored before they named their workout have slot 0. */
+                        limber_session_make_id(id, LIMBER_RULE_WORKOUT, day, 0);
+                        const struct limber_plan_session *old = find_out(x, id);
+                        if (old && old->session.status != LIMBER_STATUS_CANCELLED && old->session.activity[0] == '\0')
+                                continue;
+                        for (;; slot++) {
+                                limber_session_make_id(id, LIMBER_RULE_WORKOUT, day, slot);
+                                if (workout_id_free(x, id))
+                                        break;
+                        }
+                }
 
                 usec_t not_before = last_end > x->not_before ? last_end : x->not_before;
                 usec_t start;
@@ -259,7 +335,8 @@ static void rule_workout(struct ctx *x) {
                                       ? "after-run"
                                       : longest->kind == LIMBER_ACTIVITY_RIDE ? "after-ride" : "after-workout";
                 struct limber_session s;
-                init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_WORKOUT, day, 0, start, c->smr.duration, routine);
+                init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_WORKOUT, id_day, slot, start, c->smr.duration, routine);
+                snprintf(s.activity, sizeof s.activity, "%s", longest->id);
                 char what[64];
                 describe_activity(longest, what, sizeof what);
                 snprintf(s.reason, sizeof s.reason, "%s %s", what, on == day ? "today" : "the day before");
@@ -294,19 +371,18 @@ static double load_ratio_at(const struct ctx *x, usec_t t) {
         return c > 0 ? a / (c * ACUTE_DAYS / CHRONIC_DAYS) : 0;
 }
 
-/* Rule 3: a run or ride more than spike_single longer than the longest of the 30 days
- * before it, or a 7-day volume over spike_weekly times the 28-day weekly mean, adds one
- * SMR session to this week. Returns whether this week has a spike. */
-static bool rule_spike(struct ctx *x, double *ret_ratio) {
+/* Rule 3's test on the ISO week from Monday week, up to now: the largest spike in it,
+ * the local day and end of the activity that made it, and the reason to give. */
+static bool find_spike(const struct ctx *x, int week, int *ret_day, usec_t *ret_end,
+                       char reason[static LIMBER_REASON_MAX]) {
         const struct limber_config *c = x->c;
-        char reason[LIMBER_REASON_MAX] = "";
         double best_up = 0, best_ratio = 0;
-        int spike_day = 0;
 
+        reason[0] = '\0';
         for (size_t i = 0; i < x->in->n_activities; i++) {
                 const struct limber_activity *a = &x->in->activities[i];
                 int day = limber_local_day(a->start);
-                if (day < x->week0 || a->start > x->now)
+                if (day < week || day >= week + 7 || a->start > x->now)
                         continue;
 
                 if (a->kind == LIMBER_ACTIVITY_RUN || a->kind == LIMBER_ACTIVITY_RIDE) {
@@ -327,13 +403,14 @@ static bool rule_spike(struct ctx *x, double *ret_ratio) {
                                 double up = (metric / longest - 1) * 100;
                                 if (up > best_up) {
                                         best_up = up;
-                                        spike_day = day;
+                                        *ret_day = day;
+                                        *ret_end = a->start + a->duration;
                                         if (by_distance)
-                                                snprintf(reason, sizeof reason,
+                                                snprintf(reason, LIMBER_REASON_MAX,
                                                          "longest %s in 30 days: %.1f km, up %.0f%%",
                                                          activity_noun(a->kind), metric / 1000.0, up);
                                         else
-                                                snprintf(reason, sizeof reason,
+                                                snprintf(reason, LIMBER_REASON_MAX,
                                                          "longest %s in 30 days: %.0f min, up %.0f%%",
                                                          activity_noun(a->kind), metric / USEC_PER_MIN, up);
                                 }
@@ -344,50 +421,142 @@ static bool rule_spike(struct ctx *x, double *ret_ratio) {
                         double r = load_ratio_at(x, a->start + a->duration);
                         if (r > c->smr.spike_weekly && r > best_ratio) {
                                 best_ratio = r;
-                                spike_day = day;
-                                snprintf(reason, sizeof reason,
+                                *ret_day = day;
+                                *ret_end = a->start + a->duration;
+                                snprintf(reason, LIMBER_REASON_MAX,
                                          "7-day training volume %.2f times the weekly mean of the 4 weeks before", r);
                         }
                 }
         }
+        return reason[0] != '\0';
+}
 
-        *ret_ratio = load_ratio_at(x, x->now);
-        if (reason[0] == '\0')
-                return false;
+static bool has_smr(struct ctx *x, int day) {
+        for (size_t i = 0; i < x->n_out; i++) {
+                const struct limber_session *s = &x->out[i].session;
+                if (s->kind == LIMBER_SESSION_SMR && holds_day(s) && session_day(s) == day)
+                        return true;
+        }
+        return false;
+}
 
-        char id[LIMBER_SESSION_ID_MAX];
-        limber_session_make_id(id, LIMBER_RULE_SPIKE, x->week0, 0);
-        if (id_fixed(x, id))
-                return true;
-
-        int from = spike_day + 1 > x->today ? spike_day + 1 : x->today;
-        int last = x->week0 + 6 < x->last_day ? x->week0 + 6 : x->last_day;
+/* Places the spike session of week: the first later evening of its week without an
+ * SMR session; else the spike's own evening, after its sessions there (a long run on
+ * Sunday, the week's last day, gets it after its after-run session); else the first
+ * free evening after the week. Reported when none of these has room. */
+static void place_spike(struct ctx *x, int week, int spike_day, usec_t spike_end, const char *reason) {
+        const struct limber_config *c = x->c;
+        int week_last = week + 6 < x->last_day ? week + 6 : x->last_day;
         bool ahead = false;
-        for (int day = from; day <= last; day++) {
-                bool has_smr = false;
+        usec_t start = 0;
+        bool placed = false;
+
+        for (int day = spike_day + 1 > x->today ? spike_day + 1 : x->today; day <= week_last && !placed; day++) {
                 ahead = ahead || window_ahead(x, day, c->smr.window, c->smr.duration);
-                for (size_t i = 0; i < x->n_out && !has_smr; i++) {
-                        const struct limber_session *s = &x->out[i].session;
-                        has_smr = s->kind == LIMBER_SESSION_SMR && holds_day(s) && session_day(s) == day;
-                }
-                usec_t start;
-                if (has_smr || !place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
-                        continue;
+                placed = !has_smr(x, day) && place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
+        }
+        if (!placed && spike_day >= x->today) {
+                usec_t not_before = spike_end > x->not_before ? spike_end : x->not_before;
+                ahead = ahead || window_ahead(x, spike_day, c->smr.window, c->smr.duration);
+                placed = place(x, spike_day, c->smr.window, c->smr.duration, not_before, &start);
+        }
+        for (int day = week + 7 > x->today ? week + 7 : x->today; day <= x->last_day && !placed; day++) {
+                ahead = ahead || window_ahead(x, day, c->smr.window, c->smr.duration);
+                placed = !has_smr(x, day) && place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
+        }
+
+        if (placed) {
                 struct limber_session s;
-                init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_SPIKE, x->week0, 0, start, c->smr.duration, "spike");
+                init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_SPIKE, week, 0, start, c->smr.duration, "spike");
                 snprintf(s.reason, sizeof s.reason, "%s", reason);
                 emit(x, &s);
-                return true;
+        } else if (ahead)
+                add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_SPIKE, week,
+                             "load spike (%s): no free evening in the plan's %d days", reason,
+                             x->last_day - x->today + 1);
+}
+
+/* Rule 3: a run or ride more than spike_single longer than the longest of the 30 days
+ * before it, or a 7-day volume over spike_weekly times the 28-day weekly mean, adds one
+ * SMR session for its week. Last week's spike still gets its session when it found no
+ * evening in that week. Returns whether this week has a spike. */
+static bool rule_spike(struct ctx *x, double *ret_ratio) {
+        bool this_week = false;
+
+        *ret_ratio = load_ratio_at(x, x->now);
+        for (int week = x->week0 - 7; week <= x->week0; week += 7) {
+                char reason[LIMBER_REASON_MAX], id[LIMBER_SESSION_ID_MAX];
+                int spike_day = 0;
+                usec_t spike_end = 0;
+
+                if (!find_spike(x, week, &spike_day, &spike_end, reason))
+                        continue;
+                if (week == x->week0)
+                        this_week = true;
+                limber_session_make_id(id, LIMBER_RULE_SPIKE, week, 0);
+                if (!id_fixed(x, id))
+                        place_spike(x, week, spike_day, spike_end, reason);
         }
-        if (ahead)
-                add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_SPIKE, x->week0,
-                             "load spike (%s): no free evening left this week", reason);
-        return true;
+        return this_week;
+}
+
+static bool week_smr(const struct limber_session *s) {
+        return s->kind == LIMBER_SESSION_SMR && (s->rule == LIMBER_RULE_WEEKLY || s->rule == LIMBER_RULE_WORKOUT);
 }
 
 static bool counts_for_week(const struct limber_session *s) {
-        return s->kind == LIMBER_SESSION_SMR && (s->rule == LIMBER_RULE_WEEKLY || s->rule == LIMBER_RULE_WORKOUT) &&
-               occupies_time(s);
+        return week_smr(s) && occupies_time(s);
+}
+
+static bool in_week(const struct limber_session *s, int week) {
+        int d = session_day(s);
+        return d >= week && d < week + 7;
+}
+
+/* Rule 7's one replacement. The sessions a rule asked for in the first place (of the
+ * kind that is(), in week), whatever became of them; and the earliest of those that did
+ * not happen and that no session stands in for yet: NULL when each has had its one. */
+static unsigned first_asks(struct ctx *x, bool (*is)(const struct limber_session *), int week) {
+        unsigned n = 0;
+        for (size_t i = 0; i < x->n_out; i++) {
+                const struct limber_session *s = &x->out[i].session;
+                if (is(s) && in_week(s, week) && s->status != LIMBER_STATUS_CANCELLED && s->replaces[0] == '\0')
+                        n++;
+        }
+        return n;
+}
+
+static const struct limber_session *owed_stand_in(struct ctx *x, bool (*is)(const struct limber_session *),
+                                                  int week) {
+        const struct limber_session *owed = NULL;
+        for (size_t i = 0; i < x->n_out; i++) {
+                const struct limber_session *s = &x->out[i].session;
+                if (!is(s) || !in_week(s, week) || !lost(s) || s->replaces[0] != '\0' ||
+                    (owed && owed->start <= s->start))
+                        continue;
+                bool replaced = false;
+                for (size_t j = 0; j < x->n_out && !replaced; j++)
+                        replaced = x->out[j].session.status != LIMBER_STATUS_CANCELLED &&
+                                   strcmp(x->out[j].session.replaces, s->id) == 0;
+                if (!replaced)
+                        owed = s;
+        }
+        return owed;
+}
+
+static bool has_lost(struct ctx *x, bool (*is)(const struct limber_session *), int week) {
+        for (size_t i = 0; i < x->n_out; i++)
+                if (is(&x->out[i].session) && in_week(&x->out[i].session, week) && lost(&x->out[i].session))
+                        return true;
+        return false;
+}
+
+/* "in place of the session missed on 23 Nov" */
+static void stand_in_reason(const struct limber_session *lost_one, const char *what, char *buf, size_t size) {
+        char label[16];
+        day_label(session_day(lost_one), label, sizeof label);
+        snprintf(buf, size, "in place of the %s %s on %s", what,
+                 lost_one->status == LIMBER_STATUS_SKIPPED ? "skipped" : "missed", label);
 }
 
 static unsigned lowest_free_slot(struct ctx *x, enum limber_rule rule, int week, unsigned from) {
@@ -405,37 +574,53 @@ static const char *ordinal(unsigned n) {
         return n >= 1 && n <= ELEMENTSOF(words) ? words[n - 1] : "another";
 }
 
+static unsigned min_gap_days(const struct ctx *x) {
+        unsigned gap_days = (unsigned) ((x->c->smr.min_gap + USEC_PER_DAY - 1) / USEC_PER_DAY);
+        return gap_days ? gap_days : 1;
+}
+
 /* Whether an SMR session may go on day: no other SMR session that holds its day is
  * closer than min_gap (rounded up to whole days, at least a different day). */
 static bool smr_day_free(struct ctx *x, int day) {
-        unsigned gap_days = (unsigned) ((x->c->smr.min_gap + USEC_PER_DAY - 1) / USEC_PER_DAY);
         for (size_t i = 0; i < x->n_out; i++) {
                 const struct limber_session *s = &x->out[i].session;
-                if (s->kind == LIMBER_SESSION_SMR && holds_day(s) &&
-                    (unsigned) abs(session_day(s) - day) < (gap_days ? gap_days : 1))
+                if (s->kind == LIMBER_SESSION_SMR && holds_day(s) && (unsigned) abs(session_day(s) - day) < min_gap_days(x))
                         return false;
         }
         return true;
 }
 
-static void emit_weekly(struct ctx *x, int week, unsigned slot, usec_t start) {
-        unsigned before = 1;
-        for (size_t i = 0; i < x->n_out; i++) {
-                const struct limber_session *s = &x->out[i].session;
-                int d = session_day(s);
-                if (counts_for_week(s) && d >= week && d < week + 7 && s->start < start)
-                        before++;
-        }
+static void emit_weekly(struct ctx *x, int week, unsigned slot, usec_t start, const struct limber_session *replaces) {
         struct limber_session s;
         init_session(&s, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week, slot, start, x->c->smr.duration, "weekly");
-        snprintf(s.reason, sizeof s.reason, "%s SMR session of the week", ordinal(before));
+        if (replaces) {
+                snprintf(s.replaces, sizeof s.replaces, "%s", replaces->id);
+                stand_in_reason(replaces, "SMR session", s.reason, sizeof s.reason);
+        } else {
+                unsigned before = 1;
+                for (size_t i = 0; i < x->n_out; i++) {
+                        const struct limber_session *o = &x->out[i].session;
+                        if (counts_for_week(o) && in_week(o, week) && o->start < start)
+                                before++;
+                }
+                snprintf(s.reason, sizeof s.reason, "%s SMR session of the week", ordinal(before));
+        }
         emit(x, &s);
 }
+
+/* Why a rule's search of days found none: what refused the days that were still ahead. */
+struct refusals {
+        unsigned days_ahead;
+        bool by_limit;          /* one a day, or min_gap, refused a day */
+        bool by_busy;           /* the window of a day had no room */
+};
+
 
 /* Rule 1: per_week SMR sessions each ISO week, min_gap apart; workouts' sessions and
  * done ones count. Sessions planned before keep their day while it still works, so a
  * change elsewhere in the week moves as few of them as it can; the rest go on the
- * earliest free evenings. */
+ * earliest free evenings. One that did not happen gets one stand-in on another evening;
+ * a stand-in gets none. */
 static void rule_weekly(struct ctx *x) {
         const struct limber_config *c = x->c;
 
@@ -445,12 +630,9 @@ static void rule_weekly(struct ctx *x) {
                 unsigned n = 0;
                 usec_t start;
 
-                for (size_t i = 0; i < x->n_out; i++) {
-                        const struct limber_session *s = &x->out[i].session;
-                        int d = session_day(s);
-                        if (counts_for_week(s) && d >= week && d < week + 7)
+                for (size_t i = 0; i < x->n_out; i++)
+                        if (counts_for_week(&x->out[i].session) && in_week(&x->out[i].session, week))
                                 n++;
-                }
 
                 for (size_t i = 0; i < x->n_open && n < c->smr.per_week; i++) {
                         const struct limber_session *o = &x->open[i];
@@ -459,53 +641,107 @@ static void rule_weekly(struct ctx *x) {
                             day < first || day > last || !smr_day_free(x, day) ||
                             !place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
                                 continue;
-                        emit_weekly(x, week, o->slot, start);
+                        const struct limber_plan_session *lost_one = o->replaces[0] ? find_out(x, o->replaces) : NULL;
+                        emit_weekly(x, week, o->slot, start, lost_one ? &lost_one->session : NULL);
                         n++;
                 }
 
                 unsigned slot = 0;
                 for (; n < c->smr.per_week; n++) {
-                        bool placed = false, ahead = false;
+                        const struct limber_session *replaces = NULL;
+                        struct refusals why = { 0 };
+                        bool placed = false;
+
+                        if (first_asks(x, week_smr, week) >= c->smr.per_week) {
+                                replaces = owed_stand_in(x, week_smr, week);
+                                if (!replaces) {
+                                        for (int day = first; day <= last; day++)
+                                                why.days_ahead += window_ahead(x, day, c->smr.window, c->smr.duration);
+                                        if (why.days_ahead > 0 && week + 6 <= x->last_day) {
+                                                char label[16];
+                                                day_label(week, label, sizeof label);
+                                                add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week,
+                                                             "week of %s: %u of %u SMR sessions not asked again: "
+                                                             "one that did not happen is replaced only once",
+                                                             label, c->smr.per_week - n, c->smr.per_week);
+                                        }
+                                        break;
+                                }
+                        }
                         for (int day = first; day <= last && !placed; day++) {
-                                ahead = ahead || window_ahead(x, day, c->smr.window, c->smr.duration);
-                                placed = smr_day_free(x, day) &&
-                                         place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
+                                if (!window_ahead(x, day, c->smr.window, c->smr.duration))
+                                        continue;
+                                why.days_ahead++;
+                                if (!smr_day_free(x, day))
+                                        why.by_limit = true;
+                                else if (place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
+                                        placed = true;
+                                else
+                                        why.by_busy = true;
                         }
                         if (!placed) {
-                                char label[16];
+                                char label[16], gap[48];
                                 day_label(week, label, sizeof label);
-                                if (ahead && week + 6 <= x->last_day)
+                                if (min_gap_days(x) > 1)
+                                        snprintf(gap, sizeof gap, " at least %u days from another", min_gap_days(x));
+                                else
+                                        snprintf(gap, sizeof gap, " without another");
+                                if (why.days_ahead > 0 && week + 6 <= x->last_day)
                                         add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week,
-                                                     "week of %s: %u of %u SMR sessions found no free evening",
-                                                     label, c->smr.per_week - n, c->smr.per_week);
+                                                     "week of %s: %u of %u SMR sessions found no %sevening%s", label,
+                                                     c->smr.per_week - n, c->smr.per_week, why.by_busy ? "free " : "",
+                                                     why.by_limit ? gap : "");
                                 break;
                         }
                         slot = lowest_free_slot(x, LIMBER_RULE_WEEKLY, week, slot);
-                        emit_weekly(x, week, slot, start);
+                        emit_weekly(x, week, slot, start, replaces);
                         slot++;
                 }
         }
 }
 
+static bool is_walk(const struct limber_session *s) {
+        return s->kind == LIMBER_SESSION_CARDIO;
+}
+
 static bool has_walk(struct ctx *x, int day) {
         for (size_t i = 0; i < x->n_out; i++) {
                 const struct limber_session *s = &x->out[i].session;
-                if (s->kind == LIMBER_SESSION_CARDIO && holds_day(s) && session_day(s) == day)
+                if (is_walk(s) && holds_day(s) && session_day(s) == day)
                         return true;
         }
         return false;
 }
 
-static void emit_walk(struct ctx *x, unsigned slot, usec_t start, double done) {
+static void emit_walk(struct ctx *x, unsigned slot, usec_t start, double done, const struct limber_session *replaces) {
         struct limber_session s;
         init_session(&s, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0, slot, start, x->c->cardio.session,
                      "brisk-walk");
-        snprintf(s.reason, sizeof s.reason, "week's cardio %u/%u min", (unsigned) done, x->c->cardio.weekly_minutes);
+        if (replaces) {
+                snprintf(s.replaces, sizeof s.replaces, "%s", replaces->id);
+                stand_in_reason(replaces, "walk", s.reason, sizeof s.reason);
+        } else
+                snprintf(s.reason, sizeof s.reason, "week's cardio %u/%u min", (unsigned) done,
+                         x->c->cardio.weekly_minutes);
         emit(x, &s);
 }
 
+/* What kept walks out, naming the limit that applied: the one-a-day limit over the
+ * days left, the busy middays, or both. */
+static const char *describe_walk_refusals(const struct refusals *why, char *buf, size_t size) {
+        if (!why->by_limit) {
+                snprintf(buf, size, "found no free midday slot");
+                return buf;
+        }
+        snprintf(buf, size, "%s in the %u day%s left, at one walk a day",
+                 why->by_busy ? "found no free midday slot" : "do not fit", why->days_ahead,
+                 why->days_ahead == 1 ? "" : "s");
+        return buf;
+}
+
 /* Rule 5: when the week's remaining days cannot reach weekly_minutes at the pace of
- * the last 7 days, brisk walks in the midday window close the gap. */
+ * the last 7 days, brisk walks in the midday window close the gap, one a day. Once a
+ * walk of the week did not happen, the week asks only for one stand-in for each. */
 static unsigned rule_cardio(struct ctx *x) {
         const struct limber_config *c = x->c;
         usec_t week_start = limber_local_time(x->week0, 0);
@@ -514,7 +750,7 @@ static unsigned rule_cardio(struct ctx *x) {
 
         for (size_t i = 0; i < x->n_out; i++) {
                 const struct limber_session *s = &x->out[i].session;
-                if (s->kind != LIMBER_SESSION_CARDIO || s->start < week_start || session_day(s) > x->week0 + 6)
+                if (!is_walk(s) || !in_week(s, x->week0))
                         continue;
                 double minutes = (double) (s->end - s->start) / USEC_PER_MIN;
                 if (s->status == LIMBER_STATUS_COMPLETED) {
@@ -544,7 +780,8 @@ static unsigned rule_cardio(struct ctx *x) {
         unsigned needed = (unsigned) ceil((c->cardio.weekly_minutes - projected) / session_minutes);
         unsigned slot = 0, placed = 0;
         int last = x->week0 + 6 < x->last_day ? x->week0 + 6 : x->last_day;
-        bool ahead = false;
+        struct refusals why = { 0 };
+        bool capped = false;
         usec_t start;
 
         /* Walks planned before keep their day while it still works. */
@@ -555,22 +792,45 @@ static unsigned rule_cardio(struct ctx *x) {
                     day < x->today || day > last || has_walk(x, day) ||
                     !place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start))
                         continue;
-                emit_walk(x, o->slot, start, done);
+                const struct limber_plan_session *lost_one = o->replaces[0] ? find_out(x, o->replaces) : NULL;
+                emit_walk(x, o->slot, start, done, lost_one ? &lost_one->session : NULL);
                 placed++;
         }
+        bool stand_ins_only = has_lost(x, is_walk, x->week0);
+        char buf[96];
         for (int day = x->today; day <= last && placed < needed; day++) {
-                ahead = ahead || window_ahead(x, day, c->cardio.window, c->cardio.session);
-                if (has_walk(x, day) || !place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start))
+                if (!window_ahead(x, day, c->cardio.window, c->cardio.session))
                         continue;
+                why.days_ahead++;
+                const struct limber_session *replaces = stand_ins_only ? owed_stand_in(x, is_walk, x->week0) : NULL;
+                if (stand_ins_only && !replaces) {
+                        capped = true;
+                        break;
+                }
+                if (has_walk(x, day)) {
+                        why.by_limit = true;
+                        continue;
+                }
+                if (!place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start)) {
+                        why.by_busy = true;
+                        continue;
+                }
+                why.by_limit = true;    /* this day's one walk */
                 slot = lowest_free_slot(x, LIMBER_RULE_CARDIO, x->week0, slot);
-                emit_walk(x, slot, start, done);
+                emit_walk(x, slot, start, done, replaces);
                 slot++;
                 placed++;
         }
-        if (placed < needed && ahead)
+        if (placed < needed && capped)
                 add_unplaced(x, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0,
-                             "week's cardio %u/%u min: %u of %u walks found no free midday slot",
+                             "week's cardio %u/%u min: %u of %u walks not asked again: "
+                             "one that did not happen is replaced only once",
                              (unsigned) done, c->cardio.weekly_minutes, needed - placed, needed);
+        else if (placed < needed && why.days_ahead > 0)
+                add_unplaced(x, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0,
+                             "week's cardio %u/%u min: %u of %u walks %s", (unsigned) done,
+                             c->cardio.weekly_minutes, needed - placed, needed,
+                             describe_walk_refusals(&why, buf, sizeof buf));
         return (unsigned) done;
 }
 

@@ -18,8 +18,9 @@ struct limber_interval {
 struct limber_plan_input {
         const struct limber_config *config;
         usec_t now;
-        /* Activities of at least the last 38 days (30-day and 28-day look-backs from
-         * any day of this week), any order. */
+        /* Activities of at least the last 44 days (the 30-day spike look-back from any
+         * day of this week and the last, the 28-day one from any day of this week), any
+         * order. */
         const struct limber_activity *activities;
         size_t n_activities;
         /* Stored sessions, any order, each id once. */

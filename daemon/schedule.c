@@ -25,8 +25,9 @@
 #include "util.h"
 
 /* How far back activities matter: the 30-day spike look-back from any day of this
- * week, and the 28 days before the last 7. */
-#define ACTIVITY_LOOKBACK (40 * USEC_PER_DAY)
+ * week and the last (whose spike may still want its session), and the 28 days before
+ * the last 7. */
+#define ACTIVITY_LOOKBACK (45 * USEC_PER_DAY)
 
 /* The zone the process started with, before limber set TZ: the system's. */
 static char *system_tzid;

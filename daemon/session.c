@@ -82,3 +82,7 @@ bool limber_session_id_valid(const char *s) {
                         return false;
         return true;
 }
+
+int limber_session_local_day(const struct limber_session *s) {
+        return s->local_day != 0 ? s->local_day : limber_local_day(s->start);
+}

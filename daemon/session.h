@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "activity.h"
 #include "parse.h"
 
 enum limber_session_kind {
@@ -52,6 +53,15 @@ struct limber_session {
         usec_t last_modified;           /* iCalendar LAST-MODIFIED and DTSTAMP */
         char routine[LIMBER_ROUTINE_NAME_MAX];
         char reason[LIMBER_REASON_MAX];
+        /* The local day it was placed on, kept when the time zone changes so that a
+         * session stays on its evening; 0 when unknown: then the local day of start. */
+        int local_day;
+        /* Rule 2: the id of the workout it follows, so the same workout never gets a
+         * second session, whatever day the time zone now puts it on. */
+        char activity[LIMBER_ID_LEN + 1];
+        /* The id of the missed or skipped session it stands in for; empty for one the
+         * rules asked for in the first place. A stand-in is never replaced itself. */
+        char replaces[LIMBER_SESSION_ID_MAX];
 };
 
 const char *limber_session_kind_to_string(enum limber_session_kind k);
@@ -68,3 +78,6 @@ bool limber_session_status_is_final(enum limber_session_status s);
 void limber_session_make_id(char id[LIMBER_SESSION_ID_MAX], enum limber_rule rule, int day, unsigned slot);
 /* Whether s has the form of a session id, for checking D-Bus arguments. */
 bool limber_session_id_valid(const char *s);
+
+/* The local day s belongs to: the day it was placed on. */
+int limber_session_local_day(const struct limber_session *s);

@@ -79,6 +79,12 @@ static const char *const migrations[] = {
         "  key TEXT PRIMARY KEY,"
         "  value TEXT NOT NULL"
         ");",
+        /* 1 -> 2: what keeps a session itself across a change of time zone (the local
+         * day it was placed on, NULL until the planner next writes it; the workout it
+         * follows), and the session a stand-in replaces. */
+        "ALTER TABLE sessions ADD COLUMN local_day INTEGER;"
+        "ALTER TABLE sessions ADD COLUMN activity TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE sessions ADD COLUMN replaces TEXT NOT NULL DEFAULT '';",
 };
 
 #define SCHEMA_VERSION ((int) (sizeof migrations / sizeof migrations[0]))
@@ -459,7 +465,7 @@ int limber_store_load_sessions(struct limber_store *s, usec_t since, struct limb
 
         int rc = sqlite3_prepare_v2(s->db,
                                     "SELECT id, kind, rule, day, slot, routine, reason, start_us, end_us, status, "
-                                    "sequence, last_modified_us FROM sessions "
+                                    "sequence, last_modified_us, local_day, activity, replaces FROM sessions "
                                     "WHERE end_us >= ? OR status IN ('planned', 'snoozed') ORDER BY start_us, id",
                                     -1, &st, NULL);
         if (rc != SQLITE_OK)
@@ -489,10 +495,15 @@ int limber_store_load_sessions(struct limber_store *s, usec_t since, struct limb
                         .status = (enum limber_session_status) status,
                         .sequence = (unsigned) sqlite3_column_int(st, 10),
                         .last_modified = (usec_t) sqlite3_column_int64(st, 11),
+                        .local_day = sqlite3_column_int(st, 12),
                 };
                 snprintf(x->id, sizeof x->id, "%s", id);
                 snprintf(x->routine, sizeof x->routine, "%s", or_str((const char *) sqlite3_column_text(st, 5), ""));
                 snprintf(x->reason, sizeof x->reason, "%s", or_str((const char *) sqlite3_column_text(st, 6), ""));
+                snprintf(x->activity, sizeof x->activity, "%s",
+                         or_str((const char *) sqlite3_column_text(st, 13), ""));
+                snprintf(x->replaces, sizeof x->replaces, "%s",
+                         or_str((const char *) sqlite3_column_text(st, 14), ""));
         }
         if (r == 0 && rc != SQLITE_DONE)
                 r = failure(rc);
@@ -518,11 +529,13 @@ int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_
 
         rc = sqlite3_prepare_v2(s->db,
                                 "INSERT INTO sessions (id, kind, rule, day, slot, routine, title, reason, start_us, "
-                                "end_us, status, sequence, last_modified_us, created_us) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+                                "end_us, status, sequence, last_modified_us, created_us, local_day, activity, "
+                                "replaces) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
                                 "ON CONFLICT (id) DO UPDATE SET kind = ?2, rule = ?3, day = ?4, slot = ?5, "
                                 "routine = ?6, title = ?7, reason = ?8, start_us = ?9, end_us = ?10, status = ?11, "
-                                "sequence = ?12, last_modified_us = ?13",
+                                "sequence = ?12, last_modified_us = ?13, local_day = ?15, activity = ?16, "
+                                "replaces = ?17",
                                 -1, &st, NULL);
         for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
                 const struct limber_session *x = &sessions[i].session;
@@ -543,6 +556,12 @@ int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_
                 sqlite3_bind_int(st, 12, (int) x->sequence);
                 sqlite3_bind_int64(st, 13, (sqlite3_int64) x->last_modified);
                 sqlite3_bind_int64(st, 14, (sqlite3_int64) now);
+                if (x->local_day != 0)
+                        sqlite3_bind_int(st, 15, x->local_day);
+                else
+                        sqlite3_bind_null(st, 15);
+                sqlite3_bind_text(st, 16, x->activity, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 17, x->replaces, -1, SQLITE_STATIC);
                 rc = sqlite3_step(st);
                 if (rc == SQLITE_DONE)
                         rc = SQLITE_OK;

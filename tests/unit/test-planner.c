@@ -615,8 +615,8 @@ static void test_spike_single(void) {
         CHECK(x && x->session.start == at(2026, 11, 25, 18, 30));
         limber_plan_free(&p);
 
-        /* A spike on Sunday: the day after is next week, so this week has no evening left
-         * for it. With no window ahead there was no slot to lose: nothing is reported. */
+        /* A spike on Sunday: the week has no later evening, so the spike takes Sunday's
+         * own evening, after the after-run session: 18:45. */
         const usec_t sun = at(2026, 11, 29, 10, 0);
         const struct limber_activity sunday[] = {
                 activity(LIMBER_ACTIVITY_RUN, at(2026, 11, 8, 9, 0), 80, 15000),
@@ -624,6 +624,7 @@ static void test_spike_single(void) {
         };
         const struct want want_sun[] = {
                 WORKOUT("workout_20261129_0", at(2026, 11, 29, 18, 30), "after-run", "18.4 km run today"),
+                SPIKE("spike_20261123_0", at(2026, 11, 29, 18, 45), "longest run in 30 days: 18.4 km, up 23%"),
         };
         p = plan((struct limber_plan_input) {
                 .config = c, .now = sun, .activities = sunday, .n_activities = ELEMENTSOF(sunday) });
@@ -645,7 +646,7 @@ static void test_spike_weekly(void) {
          * Wednesday's 1.5 is over 1.3: a spike from Thursday, 18:30.
          * Rule 1: today is within a day of Thursday, so is Friday; Saturday 18:30. Sunday
          * is within a day of Saturday: the week's second session has no evening, and is
-         * reported. Next week Monday (2 days after Saturday) and Wednesday; the horizon
+         * reported for min_gap, the limit that kept it out. Next week Monday (2 days after Saturday) and Wednesday; the horizon
          * (25 Nov to 8 Dec) reaches Monday 7 Dec, whose week is not whole: no report for
          * its second session. */
         const struct limber_activity acts[] = {
@@ -667,7 +668,7 @@ static void test_spike_weekly(void) {
         };
         const struct want_unplaced unplaced[] = {
                 { LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, day(2026, 11, 23),
-                  "week of 23 Nov: 1 of 2 SMR sessions found no free evening" },
+                  "week of 23 Nov: 1 of 2 SMR sessions found no evening at least 2 days from another" },
         };
 
         struct limber_plan p = plan((struct limber_plan_input) {
@@ -792,7 +793,7 @@ static void test_cardio(void) {
         };
         const struct want_unplaced unplaced_april[] = {
                 { LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, day(2026, 3, 30),
-                  "week's cardio 0/150 min: 1 of 5 walks found no free midday slot" },
+                  "week's cardio 0/150 min: 1 of 5 walks do not fit in the 4 days left, at one walk a day" },
         };
         p = plan((struct limber_plan_input) { .config = c, .now = april, .activities = &late, .n_activities = 1 });
         check_new_plan("pace over the start of summer time", &p, c, april, want_april, ELEMENTSOF(want_april));
@@ -949,7 +950,7 @@ static void test_dst(void) {
          * after Saturday: Monday and Wednesday 18:30 CET (17:30 UTC); the horizon ends on
          * Wednesday 4 Nov: Monday 2 and Wednesday 4 Nov.
          * Rule 5: 5 walks needed, 4 days left: 12:00 Thursday to Saturday (10:00 UTC),
-         * Sunday 12:00 CET (11:00 UTC); one is reported. */
+         * Sunday 12:00 CET (11:00 UTC); one is reported, for the limit of one a day. */
         set_zone("Europe/Berlin");
         usec_t now = utc(2026, 10, 22, 8, 0);
         static const char *why_walk = "week's cardio 0/150 min";
@@ -967,7 +968,7 @@ static void test_dst(void) {
         };
         const struct want_unplaced berlin_unplaced[] = {
                 { LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, day(2026, 10, 19),
-                  "week's cardio 0/150 min: 1 of 5 walks found no free midday slot" },
+                  "week's cardio 0/150 min: 1 of 5 walks do not fit in the 4 days left, at one walk a day" },
         };
         struct limber_plan p = plan((struct limber_plan_input) { .config = c, .now = now });
         check_new_plan("Berlin, end of summer time", &p, c, now, berlin, ELEMENTSOF(berlin));
@@ -1010,7 +1011,7 @@ static void test_dst(void) {
         };
         const struct want_unplaced new_york_unplaced[] = {
                 { LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, day(2026, 3, 2),
-                  "week's cardio 0/150 min: 2 of 5 walks found no free midday slot" },
+                  "week's cardio 0/150 min: 2 of 5 walks do not fit in the 3 days left, at one walk a day" },
         };
         p = plan((struct limber_plan_input) { .config = c, .now = now });
         check_new_plan("New York, start of summer time", &p, c, now, new_york, ELEMENTSOF(new_york));
@@ -1222,9 +1223,9 @@ static void test_stability(void) {
          * re-plans: no session counts this week. Wednesday's (slot 1) keeps its day, now
          * the 1st of the week (its reason changed, its time did not: SEQUENCE 0); the
          * replacement goes on the earliest evening 2 days from it, Friday, in the lowest
-         * free slot, 2 (slot 0 is the missed one). The horizon now reaches Monday 7 Dec.
-         * Rule 5: still 0 done: 5 walks from today, Tuesday to Friday as before and a new
-         * one on Saturday. */
+         * free slot, 2 (slot 0 is the missed one), and says whose place it takes. The
+         * horizon now reaches Monday 7 Dec. Rule 5: still 0 done: 5 walks from today,
+         * Tuesday to Friday as before and, standing in for Monday's, one on Saturday. */
         now = at(2026, 11, 24, 10, 0);
         const struct want_state missed[] = {
                 { "cardio_20261123_0", LIMBER_STATUS_MISSED, at(2026, 11, 23, 12, 0), 0, true, NULL },
@@ -1233,9 +1234,10 @@ static void test_stability(void) {
                 { "weekly_20261123_1", PLANNED, at(2026, 11, 25, 18, 30), 0, true, FIRST },
                 { "cardio_20261123_2", PLANNED, at(2026, 11, 25, 12, 0), 0, false, NULL },
                 { "cardio_20261123_3", PLANNED, at(2026, 11, 26, 12, 0), 0, false, NULL },
-                { "weekly_20261123_2", PLANNED, at(2026, 11, 27, 18, 30), 0, true, SECOND },
+                { "weekly_20261123_2", PLANNED, at(2026, 11, 27, 18, 30), 0, true,
+                  "in place of the SMR session missed on 23 Nov" },
                 { "cardio_20261123_4", PLANNED, at(2026, 11, 27, 12, 0), 0, false, NULL },
-                { "cardio_20261123_5", PLANNED, at(2026, 11, 28, 12, 0), 0, true, "week's cardio 0/150 min" },
+                { "cardio_20261123_5", PLANNED, at(2026, 11, 28, 12, 0), 0, true, "in place of the walk missed on 23 Nov" },
                 { "weekly_20261130_0", PLANNED, at(2026, 11, 30, 18, 30), 0, false, NULL },
                 { "weekly_20261130_1", PLANNED, at(2026, 12, 2, 18, 30), 0, false, NULL },
                 { "weekly_20261207_0", PLANNED, at(2026, 12, 7, 18, 30), 0, true, FIRST },
@@ -1264,7 +1266,8 @@ static void test_stability(void) {
          * just declined: a skipped session keeps its day for the one-a-day and gap checks.
          * Rule 1: slot 0 is taken, so slot 1: Monday and Tuesday are within a day of the
          * skipped one, Wednesday 18:30 (where it was; now the 1st); slot 2 on Friday
-         * (Thursday is a day after Wednesday). Next week's stay (Monday 30 is 3 days after
+         * (Thursday is a day after Wednesday), in the skipped one's place, and so is the
+         * new walk. Next week's stay (Monday 30 is 3 days after
          * Friday). Rule 5: still 0 of 150, 5 walks, not today: Tuesday to Saturday, the
          * first four as before, slots 1 to 4, and slot 5 on Saturday. */
         for (size_t i = 0; i < n; i++)
@@ -1279,8 +1282,9 @@ static void test_stability(void) {
                 { "weekly_20261123_1", PLANNED, at(2026, 11, 25, 18, 30), 0, true, FIRST },
                 { "cardio_20261123_3", PLANNED, at(2026, 11, 26, 12, 0), 0, false, NULL },
                 { "cardio_20261123_4", PLANNED, at(2026, 11, 27, 12, 0), 0, false, NULL },
-                { "weekly_20261123_2", PLANNED, at(2026, 11, 27, 18, 30), 0, true, SECOND },
-                { "cardio_20261123_5", PLANNED, at(2026, 11, 28, 12, 0), 0, true, "week's cardio 0/150 min" },
+                { "weekly_20261123_2", PLANNED, at(2026, 11, 27, 18, 30), 0, true,
+                  "in place of the SMR session skipped on 23 Nov" },
+                { "cardio_20261123_5", PLANNED, at(2026, 11, 28, 12, 0), 0, true, "in place of the walk skipped on 23 Nov" },
                 { "weekly_20261130_0", PLANNED, at(2026, 11, 30, 18, 30), 0, false, NULL },
                 { "weekly_20261130_1", PLANNED, at(2026, 12, 2, 18, 30), 0, false, NULL },
         };
