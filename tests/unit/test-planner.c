@@ -1312,6 +1312,296 @@ static void test_stability(void) {
         limber_plan_free(&first);
 }
 
+/* ---- weeks as people live them ---- */
+
+/* A Sunday long run with no room that evening: the spike takes the first free evening
+ * after the week, and keeps it when the week has turned; with no free evening in the
+ * whole plan it is reported, never dropped. */
+static void test_spike_sunday_busy(void) {
+        _cleanup_(limber_config_freep) struct limber_config *c = config();
+        c->smr.per_week = 0;
+        c->cardio.weekly_minutes = 0;
+
+        /* Sunday 29 Nov, 10:00: a run at 07:00, 18.4 km against 15 km on 8 Nov (up 23%).
+         * The evening is busy 18:00-21:30. Rule 2: no evening slot, so Monday morning
+         * 07:00 ("the day before"). Rule 3: no later evening in the week, Sunday's is
+         * busy; after the week Monday holds the after-run session: Tuesday 1 Dec 18:30. */
+        const usec_t sun = at(2026, 11, 29, 10, 0);
+        struct limber_activity acts[] = {
+                activity(LIMBER_ACTIVITY_RUN, at(2026, 11, 8, 9, 0), 80, 15000),
+                activity(LIMBER_ACTIVITY_RUN, at(2026, 11, 29, 7, 0), 95, 18400),
+        };
+        snprintf(acts[0].id, sizeof acts[0].id, "run-8-nov");
+        snprintf(acts[1].id, sizeof acts[1].id, "run-29-nov");
+        const struct limber_interval busy = { at(2026, 11, 29, 18, 0), at(2026, 11, 29, 21, 30) };
+        const struct want want[] = {
+                WORKOUT("workout_20261129_0", at(2026, 11, 30, 7, 0), "after-run", "18.4 km run the day before"),
+                SPIKE("spike_20261123_0", at(2026, 12, 1, 18, 30), "longest run in 30 days: 18.4 km, up 23%"),
+        };
+        struct limber_plan p = plan((struct limber_plan_input) {
+                .config = c, .now = sun, .activities = acts, .n_activities = ELEMENTSOF(acts),
+                .busy = &busy, .n_busy = 1 });
+        check_new_plan("spike on a busy Sunday", &p, c, sun, want, ELEMENTSOF(want));
+        check_unplaced("spike on a busy Sunday", &p, NULL, 0);
+        CHECK_INT(p.week_smr_target, 1);
+
+        /* Monday 10:00, the after-run session done: the spike of last week keeps its
+         * Tuesday, unchanged; this week has no spike of its own. */
+        _cleanup_(sessions_freep) struct limber_session *s = stored(&p);
+        const size_t n = p.n_sessions;
+        limber_plan_free(&p);
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(s[i].id, "workout_20261129_0") == 0)
+                        s[i].status = LIMBER_STATUS_COMPLETED;
+        const usec_t mon = at(2026, 11, 30, 10, 0);
+        p = plan((struct limber_plan_input) {
+                .config = c, .now = mon, .activities = acts, .n_activities = ELEMENTSOF(acts),
+                .sessions = s, .n_sessions = n });
+        CHECK_INT(p.n_sessions, 2);
+        const struct limber_plan_session *x = find(&p, "spike_20261123_0");
+        CHECK(x && !x->changed && x->session.status == LIMBER_STATUS_PLANNED &&
+              x->session.start == at(2026, 12, 1, 18, 30) && x->session.last_modified == sun);
+        CHECK_INT(p.week_smr_target, 0);
+        check_unplaced("last week's spike on Monday", &p, NULL, 0);
+        limber_plan_free(&p);
+
+        /* Every evening of the 14 days busy 18:00-21:30: the spike has nowhere to go, and
+         * says so; the after-run session still has Monday morning. */
+        struct limber_interval evenings[14];
+        for (int i = 0; i < 14; i++)
+                evenings[i] = (struct limber_interval) { at(2026, 11, (unsigned) (29 + i), 18, 0),
+                                                          at(2026, 11, (unsigned) (29 + i), 21, 30) };
+        const struct want_unplaced unplaced[] = {
+                { LIMBER_SESSION_SMR, LIMBER_RULE_SPIKE, day(2026, 11, 23),
+                  "load spike (longest run in 30 days: 18.4 km, up 23%): no free evening in the plan's 14 days" },
+        };
+        p = plan((struct limber_plan_input) {
+                .config = c, .now = sun, .activities = acts, .n_activities = ELEMENTSOF(acts),
+                .busy = evenings, .n_busy = ELEMENTSOF(evenings) });
+        check_new_plan("spike with every evening busy", &p, c, sun, want, 1);
+        check_unplaced("spike with every evening busy", &p, unplaced, ELEMENTSOF(unplaced));
+        CHECK_INT(p.week_smr_target, 1);
+        limber_plan_free(&p);
+}
+
+/* A trip from Berlin to Tokyo: a done after-run session is not asked for again when
+ * the run falls on another local day there, and next week's sessions stay on their
+ * local evenings, now in the new zone. */
+static void test_zone_change(void) {
+        _cleanup_(limber_config_freep) struct limber_config *c = config();
+        c->cardio.weekly_minutes = 0;
+
+        /* Berlin, Sunday 29 Nov 18:05: a 10 km run 17:00-18:00 (Monday 01:00-02:00 in
+         * Tokyo). Rule 2: 18:30 tonight. Rule 1: this week has no evening 2 days from it;
+         * next week Tuesday 1 and Thursday 3 Dec (Monday is a day after Sunday), the week
+         * after Monday 7 and Wednesday 9; the horizon ends on Saturday 12 Dec. */
+        set_zone("Europe/Berlin");
+        const usec_t before = at(2026, 11, 29, 18, 5);
+        struct limber_activity run = activity(LIMBER_ACTIVITY_RUN, at(2026, 11, 29, 17, 0), 60, 10000);
+        snprintf(run.id, sizeof run.id, "0123456789abcdef0123456789abcdef");
+        struct limber_plan p = plan((struct limber_plan_input) {
+                .config = c, .now = before, .activities = &run, .n_activities = 1 });
+        const struct want berlin[] = {
+                WORKOUT("workout_20261129_0", at(2026, 11, 29, 18, 30), "after-run", "10.0 km run today"),
+                WEEKLY("weekly_20261130_0", at(2026, 12, 1, 18, 30), FIRST),
+                WEEKLY("weekly_20261130_1", at(2026, 12, 3, 18, 30), SECOND),
+                WEEKLY("weekly_20261207_0", at(2026, 12, 7, 18, 30), FIRST),
+                WEEKLY("weekly_20261207_1", at(2026, 12, 9, 18, 30), SECOND),
+        };
+        check_new_plan("before the trip", &p, c, before, berlin, ELEMENTSOF(berlin));
+        _cleanup_(sessions_freep) struct limber_session *s = stored(&p);
+        const size_t n = p.n_sessions;
+        limber_plan_free(&p);
+        s[0].status = LIMBER_STATUS_COMPLETED;
+
+        /* Tokyo, Monday 30 Nov 10:00 (UTC+9): the run is on Monday now, today, but its
+         * session is done: none is added. Each weekly session keeps its local day and
+         * window, 18:30 in Tokyo (09:30 UTC): moved, so SEQUENCE 1 and LAST-MODIFIED now;
+         * the ids stay. The week of 14 Dec is outside the horizon (30 Nov to 13 Dec). */
+        set_zone("Asia/Tokyo");
+        const usec_t now = utc(2026, 11, 30, 1, 0);
+        p = plan((struct limber_plan_input) {
+                .config = c, .now = now, .activities = &run, .n_activities = 1, .sessions = s, .n_sessions = n });
+        static const struct {
+                const char *id;
+                usec_t start;
+        } tokyo[] = {
+                { "workout_20261129_0", 0 },
+                { "weekly_20261130_0", 0 },
+                { "weekly_20261130_1", 0 },
+                { "weekly_20261207_0", 0 },
+                { "weekly_20261207_1", 0 },
+        };
+        const usec_t starts[] = { utc(2026, 11, 29, 17, 30), utc(2026, 12, 1, 9, 30), utc(2026, 12, 3, 9, 30),
+                                  utc(2026, 12, 7, 9, 30), utc(2026, 12, 9, 9, 30) };
+        CHECK_INT(p.n_sessions, ELEMENTSOF(tokyo));
+        for (size_t i = 0; i < ELEMENTSOF(tokyo); i++) {
+                const struct limber_plan_session *x = find(&p, tokyo[i].id);
+                CHECK_CONTEXT("in Tokyo: %s", tokyo[i].id);
+                if (!CHECK(x))
+                        continue;
+                CHECK_U64(x->session.start, starts[i]);
+                CHECK_INT(x->session.status, i == 0 ? LIMBER_STATUS_COMPLETED : LIMBER_STATUS_PLANNED);
+                CHECK_INT(x->session.sequence, i == 0 ? 0 : 1);
+                CHECK_U64(x->session.last_modified, i == 0 ? before : now);
+        }
+        CHECK_CONTEXT_CLEAR();
+        limber_plan_free(&p);
+        set_zone("Europe/Berlin");
+}
+
+/* A user who answers nothing for a week: planning every 15 minutes from Monday 10:00
+ * to Sunday midnight, each plan stored and read back as limberd does. Each session
+ * that passes unanswered is replaced once, on another day; a stand-in is not replaced;
+ * then Unplaced says the week is not asked for again. */
+static void test_ignored_week(void) {
+        _cleanup_(limber_config_freep) struct limber_config *c = config();
+        struct limber_session *s = NULL;
+        size_t n = 0;
+        unsigned most_smr = 0;
+        bool two_a_day = false;
+        struct limber_plan p = { 0 };
+
+        for (usec_t now = MON_10; now < at(2026, 11, 30, 0, 0); now += 15 * MIN) {
+                limber_plan_free(&p);
+                p = plan((struct limber_plan_input) { .config = c, .now = now, .sessions = s, .n_sessions = n });
+                free(s);
+                s = stored(&p);
+                n = p.n_sessions;
+
+                unsigned smr = 0;
+                for (size_t i = 0; i < n; i++) {
+                        if (s[i].kind != LIMBER_SESSION_SMR || s[i].status == LIMBER_STATUS_CANCELLED ||
+                            limber_local_day(s[i].start) > day(2026, 11, 29))
+                                continue;
+                        smr++;
+                        for (size_t j = 0; j < i; j++)
+                                two_a_day = two_a_day || (s[j].kind == s[i].kind && s[j].status != LIMBER_STATUS_CANCELLED &&
+                                                          limber_local_day(s[j].start) == limber_local_day(s[i].start));
+                }
+                if (smr > most_smr)
+                        most_smr = smr;
+
+                if (now == at(2026, 11, 28, 10, 0)) {
+                        /* Saturday: Friday's stand-in passed, and each of Monday's and
+                         * Wednesday's sessions has had its one: Sunday's stand-in is all
+                         * that is left, and the week says so. Walks: 150 min short, 5 walks;
+                         * Saturday and Sunday each hold a stand-in, Wednesday's to Friday's
+                         * are owed one but find no day. */
+                        const struct want_unplaced saturday[] = {
+                                { LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, day(2026, 11, 23),
+                                  "week of 23 Nov: 1 of 2 SMR sessions not asked again: "
+                                  "one that did not happen is replaced only once" },
+                                { LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, day(2026, 11, 23),
+                                  "week's cardio 0/150 min: 3 of 5 walks do not fit in the 2 days left, "
+                                  "at one walk a day" },
+                        };
+                        check_unplaced("ignored week, Saturday", &p, saturday, ELEMENTSOF(saturday));
+                }
+        }
+
+        /* Rule 1 asked for Monday and Wednesday 18:30; Monday's stand-in went to Friday
+         * (the first evening 2 days from Wednesday), Wednesday's to Sunday (2 days from
+         * Friday): four asks for a target of two, and never two on one evening. Rule 5:
+         * five walks Monday to Friday; Monday's stand-in on Saturday, Tuesday's on
+         * Sunday, and no day left for the rest. */
+        static const struct {
+                const char *id;
+                unsigned d, h, m;
+                const char *replaces;
+        } want[] = {
+                { "cardio_20261123_0", 23, 12, 0, "" },
+                { "weekly_20261123_0", 23, 18, 30, "" },
+                { "cardio_20261123_1", 24, 12, 0, "" },
+                { "cardio_20261123_2", 25, 12, 0, "" },
+                { "weekly_20261123_1", 25, 18, 30, "" },
+                { "cardio_20261123_3", 26, 12, 0, "" },
+                { "cardio_20261123_4", 27, 12, 0, "" },
+                { "weekly_20261123_2", 27, 18, 30, "weekly_20261123_0" },
+                { "cardio_20261123_5", 28, 12, 0, "cardio_20261123_0" },
+                { "cardio_20261123_6", 29, 12, 0, "cardio_20261123_1" },
+                { "weekly_20261123_3", 29, 18, 30, "weekly_20261123_1" },
+        };
+        size_t in_week = 0;
+        for (size_t i = 0; i < n; i++)
+                if (s[i].status != LIMBER_STATUS_CANCELLED && limber_local_day(s[i].start) <= day(2026, 11, 29))
+                        in_week++;
+        CHECK_INT(in_week, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                const struct limber_plan_session *x = find(&p, want[i].id);
+                CHECK_CONTEXT("ignored week: %s", want[i].id);
+                if (!CHECK(x))
+                        continue;
+                CHECK_INT(x->session.status, LIMBER_STATUS_MISSED);
+                CHECK_U64(x->session.start, at(2026, 11, want[i].d, want[i].h, want[i].m));
+                CHECK_STR(x->session.replaces, want[i].replaces);
+        }
+        CHECK_CONTEXT_CLEAR();
+        CHECK_INT(most_smr, 4);
+        CHECK(!two_a_day);
+        free(s);
+        limber_plan_free(&p);
+}
+
+/* Each reason names the limit that kept a session out. */
+static void test_reasons(void) {
+        _cleanup_(limber_config_freep) struct limber_config *c = config();
+        c->smr.per_week = 0;
+
+        /* Saturday 28 Nov 10:00, nothing done, an empty calendar: 5 walks needed, one a
+         * day on Saturday and Sunday; the other 3 are kept out by that limit. */
+        const usec_t sat = at(2026, 11, 28, 10, 0);
+        const struct want walks[] = {
+                WALK("cardio_20261123_0", at(2026, 11, 28, 12, 0), "week's cardio 0/150 min"),
+                WALK("cardio_20261123_1", at(2026, 11, 29, 12, 0), "week's cardio 0/150 min"),
+        };
+        const struct want_unplaced limit[] = {
+                { LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, day(2026, 11, 23),
+                  "week's cardio 0/150 min: 3 of 5 walks do not fit in the 2 days left, at one walk a day" },
+        };
+        struct limber_plan p = plan((struct limber_plan_input) { .config = c, .now = sat });
+        check_new_plan("walks on Saturday", &p, c, sat, walks, ELEMENTSOF(walks));
+        check_unplaced("walks on Saturday", &p, limit, ELEMENTSOF(limit));
+        limber_plan_free(&p);
+
+        /* Sunday's midday busy as well: both limits applied. */
+        const struct limber_interval busy = { at(2026, 11, 29, 11, 0), at(2026, 11, 29, 14, 0) };
+        const struct want_unplaced both[] = {
+                { LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, day(2026, 11, 23),
+                  "week's cardio 0/150 min: 4 of 5 walks found no free midday slot in the 2 days left, "
+                  "at one walk a day" },
+        };
+        p = plan((struct limber_plan_input) { .config = c, .now = sat, .busy = &busy, .n_busy = 1 });
+        check_new_plan("walks on Saturday, Sunday busy", &p, c, sat, walks, 1);
+        check_unplaced("walks on Saturday, Sunday busy", &p, both, ELEMENTSOF(both));
+        limber_plan_free(&p);
+
+        /* min_gap = 0 still keeps one SMR session an evening: on Saturday, 3 a week
+         * find Saturday and Sunday, and the third is kept out by that, not by a busy
+         * evening. */
+        c->smr.per_week = 3;
+        c->smr.min_gap = 0;
+        c->cardio.weekly_minutes = 0;
+        const struct want smr[] = {
+                WEEKLY("weekly_20261123_0", at(2026, 11, 28, 18, 30), FIRST),
+                WEEKLY("weekly_20261123_1", at(2026, 11, 29, 18, 30), SECOND),
+                WEEKLY("weekly_20261130_0", at(2026, 11, 30, 18, 30), FIRST),
+                WEEKLY("weekly_20261130_1", at(2026, 12, 1, 18, 30), SECOND),
+                WEEKLY("weekly_20261130_2", at(2026, 12, 2, 18, 30), "3rd SMR session of the week"),
+                WEEKLY("weekly_20261207_0", at(2026, 12, 7, 18, 30), FIRST),
+                WEEKLY("weekly_20261207_1", at(2026, 12, 8, 18, 30), SECOND),
+                WEEKLY("weekly_20261207_2", at(2026, 12, 9, 18, 30), "3rd SMR session of the week"),
+        };
+        const struct want_unplaced gap[] = {
+                { LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, day(2026, 11, 23),
+                  "week of 23 Nov: 1 of 3 SMR sessions found no evening without another" },
+        };
+        p = plan((struct limber_plan_input) { .config = c, .now = sat });
+        check_new_plan("3 a week from Saturday", &p, c, sat, smr, ELEMENTSOF(smr));
+        check_unplaced("3 a week from Saturday", &p, gap, ELEMENTSOF(gap));
+        limber_plan_free(&p);
+}
+
 static void test_next_wakeup(void) {
         _cleanup_(limber_config_freep) struct limber_config *c = config();
 
@@ -1380,6 +1670,10 @@ int main(void) {
         test_dst();
         test_week_boundary();
         test_stability();
+        test_spike_sunday_busy();
+        test_zone_change();
+        test_ignored_week();
+        test_reasons();
         test_next_wakeup();
         return check_summary("test-planner");
 }
