@@ -476,10 +476,29 @@ static void place_spike(struct ctx *x, int week, int spike_day, usec_t spike_end
                              x->last_day - x->today + 1);
 }
 
+static bool is_open(const struct ctx *x, const char *id) {
+        for (size_t i = 0; i < x->n_open; i++)
+                if (!x->open_used[i] && strcmp(x->open[i].id, id) == 0)
+                        return true;
+        return false;
+}
+
+/* Whether an SMR session of rule 3 holds a day of the week from Monday week. */
+static bool has_spike_session(const struct ctx *x, int week) {
+        for (size_t i = 0; i < x->n_out; i++) {
+                const struct limber_session *s = &x->out[i].session;
+                int d = session_day(s);
+                if (s->rule == LIMBER_RULE_SPIKE && holds_day(s) && d >= week && d < week + 7)
+                        return true;
+        }
+        return false;
+}
+
 /* Rule 3: a run or ride more than spike_single longer than the longest of the 30 days
  * before it, or a 7-day volume over spike_weekly times the 28-day weekly mean, adds one
- * SMR session for its week. Last week's spike still gets its session when it found no
- * evening in that week. Returns whether this week has a spike. */
+ * SMR session for its week. Last week's spike keeps the session it was given in this
+ * week (a Sunday's, when Sunday evening had no room), and that one serves this week's
+ * spike too. Returns whether this week has a spike. */
 static bool rule_spike(struct ctx *x, double *ret_ratio) {
         bool this_week = false;
 
@@ -491,10 +510,12 @@ static bool rule_spike(struct ctx *x, double *ret_ratio) {
 
                 if (!find_spike(x, week, &spike_day, &spike_end, reason))
                         continue;
-                if (week == x->week0)
-                        this_week = true;
                 limber_session_make_id(id, LIMBER_RULE_SPIKE, week, 0);
-                if (!id_fixed(x, id))
+                if (week == x->week0) {
+                        this_week = true;
+                        if (!id_fixed(x, id) && !has_spike_session(x, week))
+                                place_spike(x, week, spike_day, spike_end, reason);
+                } else if (is_open(x, id))
                         place_spike(x, week, spike_day, spike_end, reason);
         }
         return this_week;
