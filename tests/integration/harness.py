@@ -152,6 +152,50 @@ def find_libfaketime():
             return found[0]
     return None
 
+class FrozenClock:
+    """A clock of the test's own for limberd (and limberctl), under libfaketime: frozen at
+    the instant set() last wrote, in µs since the epoch, and moved only by the test.
+    Moving it wakes nothing; a call to limberd runs what came due. The timerfd shim
+    (LIMBER_FAKETIME_TIMERFD) keeps sd-event's timers working under it."""
+
+    def __init__(self, ctx, libfaketime, when):
+        self.path = os.path.join(ctx.root, 'clock')
+        self.libfaketime = libfaketime
+        self.set(when)
+
+    def set(self, when):
+        check(when % USEC_PER_SEC == 0, 'the clock moves in whole seconds')
+        self.now = when
+        tmp = self.path + '.tmp'
+        with open(tmp, 'w') as f:
+            f.write(f'{when // USEC_PER_SEC}\n')
+        os.rename(tmp, self.path)
+
+    def move(self, delta):
+        self.set(self.now + delta)
+
+    def env(self, tz):
+        preload = [self.libfaketime]
+        shim = os.environ.get('LIMBER_FAKETIME_TIMERFD')
+        if shim:
+            preload.insert(0, shim)
+        asan = os.environ.get('ASAN_OPTIONS', '')
+        return {
+            'LD_PRELOAD': ':'.join(preload),
+            'FAKETIME_TIMESTAMP_FILE': self.path,
+            'FAKETIME_FMT': '%s',
+            'FAKETIME_NO_CACHE': '1',
+            'FAKETIME_DONT_FAKE_MONOTONIC': '1',
+            # libfaketime comes before the ASan runtime in the preload list.
+            'ASAN_OPTIONS': (asan + ':' if asan else '') + 'verify_asan_link_order=0',
+            'TZ': tz,
+        }
+
+    def prefix(self, tz):
+        """A command prefix that runs a program on this clock."""
+        return ['env'] + [f'{k}={v}' for k, v in self.env(tz).items()]
+
+
 def read_text(path):
     try:
         with open(path, 'r', errors='replace') as f:
