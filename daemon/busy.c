@@ -14,6 +14,7 @@
 #include <libical/ical.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 /* More than years of a busy work calendar; a guard against a wrong path. */
@@ -63,6 +65,8 @@ struct file {
         struct override *overrides;
         size_t n_overrides;
         size_t n_events;        /* VEVENTs met so far, in file order */
+        size_t n_ignored;       /* harmless parse errors, logged once at the end */
+        char first_ignored[256];
 };
 
 struct event {
@@ -268,17 +272,92 @@ static void find_overrides(struct file *f, const char *uid, struct event *e) {
         e->n_overrides = lo - first;
 }
 
+/* What limber needs to place an event: without one of these, or with one misread, the
+ * event would block the wrong time (a lost RRULE, EXDATE or STATUS turns it into
+ * something else). */
+static bool needed_to_place(icalproperty_kind kind) {
+        static const icalproperty_kind needed[] = {
+                ICAL_DTSTART_PROPERTY, ICAL_DTEND_PROPERTY, ICAL_DURATION_PROPERTY,
+                ICAL_RRULE_PROPERTY, ICAL_RDATE_PROPERTY, ICAL_EXDATE_PROPERTY, ICAL_EXRULE_PROPERTY,
+                ICAL_RECURRENCEID_PROPERTY, ICAL_STATUS_PROPERTY, ICAL_TRANSP_PROPERTY,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(needed); i++)
+                if (needed[i] == kind)
+                        return true;
+        return false;
+}
+
+static icalparameter_xlicerrortype error_type(icalproperty *err) {
+        icalparameter *t = icalproperty_get_first_parameter(err, ICAL_XLICERRORTYPE_PARAMETER);
+        return t ? icalparameter_get_xlicerrortype(t) : ICAL_XLICERRORTYPE_NONE;
+}
+
+/* The property a value error names, as libical 3.0 words them: "No value for LOCATION
+ * property. ..." or "Can't parse as DATE-TIME value in DTSTART property. ...". */
+static bool value_error_subject(const char *text, icalproperty_kind *ret) {
+        char kind[64], name[64];
+        int n = -1;
+
+        if (sscanf(text, "No value for %63s property%n", name, &n) != 1 || n < 0) {
+                n = -1;
+                if (sscanf(text, "Can't parse as %63s value in %63s property%n", kind, name, &n) != 2 || n < 0)
+                        return false;
+        }
+        *ret = icalproperty_string_to_kind(name);
+        return true;
+}
+
+/* Whether an X-LIC-ERROR libical left in a component is about something limber needs.
+ * libical 3.0 adds them in file order: a value it cannot read removes its property and
+ * names it in the error, which an empty TEXT value (DESCRIPTION: and LOCATION: in
+ * Google's and Apple's exports, valid in RFC 5545) also gets; a parameter it cannot
+ * read, or a line with no property name (a fold that lost its leading space), comes
+ * right after the property it belongs to, which stays; a property name it does not
+ * know is nothing limber reads. before: the last other property ahead of err. */
+static bool error_matters(icalproperty *err, icalproperty *before) {
+        icalproperty_kind kind;
+
+        switch (error_type(err)) {
+        case ICAL_XLICERRORTYPE_VALUEPARSEERROR:
+                /* Worded otherwise, it cannot be told apart: keep to the safe side. */
+                return !value_error_subject(icalproperty_get_xlicerror(err), &kind) || needed_to_place(kind);
+        case ICAL_XLICERRORTYPE_PROPERTYPARSEERROR:
+                return false;
+        default:
+                return before && needed_to_place(icalproperty_isa(before));
+        }
+}
+
+/* A parse error that did not matter: counted, and the first kept for one debug line at
+ * the end of the file. index: the event's, or SIZE_MAX for the calendar's own. */
+static void note_ignored(struct file *f, size_t index, const char *uid, const char *message) {
+        if (f->n_ignored++ > 0)
+                return;
+        if (index == SIZE_MAX)
+                snprintf(f->first_ignored, sizeof f->first_ignored, "%s", message);
+        else
+                snprintf(f->first_ignored, sizeof f->first_ignored, "line %u, event '%.60s': %s",
+                         vevent_line(f->text, index), uid ? uid : "", message);
+}
+
 static int load_event(struct file *f, icalcomponent *ev, size_t index) {
         struct loader *l = f->l;
         const char *uid = icalcomponent_get_uid(ev), *tz;
-        icalproperty *p;
+        icalproperty *p, *before = NULL;
 
-        /* libical drops what it cannot parse and leaves an X-LIC-ERROR in its place: a
-         * lost RRULE, EXDATE or STATUS would turn the event into something else. */
-        p = icalcomponent_get_first_property(ev, ICAL_XLICERROR_PROPERTY);
-        if (p) {
-                report_event(f, index, uid, "%s", icalproperty_get_xlicerror(p));
-                return 0;
+        /* libical drops what it cannot parse and leaves an X-LIC-ERROR in its place. */
+        for (p = icalcomponent_get_first_property(ev, ICAL_ANY_PROPERTY); p;
+             p = icalcomponent_get_next_property(ev, ICAL_ANY_PROPERTY)) {
+                if (icalproperty_isa(p) != ICAL_XLICERROR_PROPERTY) {
+                        before = p;
+                        continue;
+                }
+                if (error_matters(p, before)) {
+                        report_event(f, index, uid, "%s", icalproperty_get_xlicerror(p));
+                        return 0;
+                }
+                note_ignored(f, index, uid, icalproperty_get_xlicerror(p));
         }
 
         if (uid && l->own_suffix_len > 0) {
@@ -399,10 +478,16 @@ static int collect_overrides(struct file *f, icalcomponent *root) {
 }
 
 static int load_calendar(struct file *f, icalcomponent *cal) {
-        /* Lines libical could not place anywhere; the events around them still count. */
+        /* Lines libical could not place anywhere (what a lost BEGIN:VEVENT leaves) are
+         * reported; the events around them still count. A calendar property with a value
+         * it could not read (an empty X-WR-CALDESC) is nothing limber uses. */
         for (icalproperty *p = icalcomponent_get_first_property(cal, ICAL_XLICERROR_PROPERTY); p;
-             p = icalcomponent_get_next_property(cal, ICAL_XLICERROR_PROPERTY))
-                reportf(f->l, f->path, 0, "%s", icalproperty_get_xlicerror(p));
+             p = icalcomponent_get_next_property(cal, ICAL_XLICERROR_PROPERTY)) {
+                if (error_type(p) == ICAL_XLICERRORTYPE_VALUEPARSEERROR && !error_matters(p, NULL))
+                        note_ignored(f, SIZE_MAX, NULL, icalproperty_get_xlicerror(p));
+                else
+                        reportf(f->l, f->path, 0, "%s", icalproperty_get_xlicerror(p));
+        }
 
         for (icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); ev;
              ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
@@ -440,6 +525,9 @@ static int load_text(struct loader *l, const char *path, const char *text) {
         }
         if (r >= 0 && !calendars && f.n_events == 0)
                 reportf(l, path, 0, "no VCALENDAR");
+        if (f.n_ignored > 0)
+                log_debug("%s: ignored %zu unreadable propert%s that limber does not use (first: %s)", path,
+                          f.n_ignored, f.n_ignored == 1 ? "y" : "ies", f.first_ignored);
 
         free(f.overrides);
         icalcomponent_free(root);

@@ -26,10 +26,14 @@ typedef void (*limber_busy_report_t)(const char *path, unsigned line, const char
  * as busy would leave no free slot on the day; an all-day event the user marks busy
  * blocks its days from local midnight to local midnight. TENTATIVE events are busy.
  *
- * A file that cannot be read or parsed, or an event that is malformed (any X-LIC-ERROR
- * libical adds to it, no DTSTART, an end before its start, an unknown TZID, a COUNT
- * recurrence too long to expand) is reported through report() and skipped; the rest
- * still count. report may be NULL.
+ * A file that cannot be read or parsed, or an event that is malformed (an X-LIC-ERROR
+ * libical adds about what places it: DTSTART, DTEND, DURATION, RRULE, RDATE, EXDATE,
+ * EXRULE, RECURRENCE-ID, STATUS or TRANSP; no DTSTART, an end before its start, an
+ * unknown TZID, a COUNT recurrence too long to expand) is reported through report() and
+ * skipped; the rest still count. report may be NULL. Other errors libical adds (an
+ * empty DESCRIPTION or LOCATION, valid in RFC 5545, which libical 3.0 cannot hold; a
+ * bad parameter of a property limber does not read) do not matter: the event counts,
+ * and one debug line per file says how many there were.
  *
  * Returns 0 and a malloc'd array (NULL when empty) of whole intervals, not clipped to
  * the window, sorted by start, overlapping and touching ones merged; or -ENOMEM. */

@@ -4,7 +4,11 @@
  *
  * Berlin is UTC+1 (CET) until 2024-03-31 02:00 and UTC+2 (CEST) after; New York went to
  * EDT (UTC-4) on 2024-03-10; Tokyo is UTC+9. The window is four weeks from Monday
- * 2024-03-18 00:00 UTC. */
+ * 2024-03-18 00:00 UTC.
+ *
+ * The Google Calendar export and the one-event calendars after it lie in December 2026,
+ * when Berlin is UTC+1 (CET): 18:00 local is 17:00Z, local midnight 23:00Z the day
+ * before. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libical/ical.h>
@@ -19,6 +23,7 @@
 
 #include "busy.h"
 #include "check.h"
+#include "log.h"
 #include "util.h"
 
 #define OWN_SUFFIX "@limber-abc123"
@@ -295,6 +300,235 @@ static int write_file(const char *dir, const char *name, const void *data, size_
         return fclose(f) == 0 ? 0 : -errno;
 }
 
+/* What is written to stderr while fn runs, malloc'd; NULL if it cannot be caught. */
+static char *stderr_of(void (*fn)(void)) {
+        FILE *f = tmpfile();
+        int saved = -1;
+        char *text = NULL;
+
+        if (!CHECK(f != NULL))
+                return NULL;
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        if (CHECK(saved >= 0) && CHECK(dup2(fileno(f), STDERR_FILENO) >= 0)) {
+                fn();
+                fflush(stderr);
+                CHECK(dup2(saved, STDERR_FILENO) >= 0);
+        }
+        if (saved >= 0)
+                close(saved);
+
+        long size = ftell(f);
+        if (CHECK(size >= 0) && (text = calloc(1, (size_t) size + 1))) {
+                rewind(f);
+                if (fread(text, 1, (size_t) size, f) != (size_t) size)
+                        text[0] = '\0';
+        }
+        fclose(f);
+        return text;
+}
+
+/* A Google Calendar export (tests/data/busy/google-export.ics), as Google writes it: its
+ * own VTIMEZONE, events with TZID or in UTC, and an empty DESCRIPTION and LOCATION on
+ * nearly every event, which libical 3.0 marks with an X-LIC-ERROR each. The window is
+ * two weeks from Monday 2026-12-07 00:00 Berlin. */
+#define G_FROM U(2026, 12, 6, 23, 0)
+#define G_UNTIL U(2026, 12, 20, 23, 0)
+
+static const struct limber_interval google[] = {
+        /* "Dinner with Anna", Monday 18:30-20:30 Berlin. */
+        { U(2026, 12, 7, 17, 30), U(2026, 12, 7, 19, 30) },
+        /* "Spanish B1 evening class", Tuesdays and Thursdays 18:00-20:00 Berlin since
+         * 11-03. Tuesday 12-08 has an EXDATE; Wednesday's "Maybe cinema" 18:00-21:00 is
+         * TRANSPARENT. */
+        { U(2026, 12, 10, 17, 0), U(2026, 12, 10, 19, 0) },
+        /* "Team lunch" 11:00-12:00Z, in UTC as Google writes one-off events; the "Team
+         * Christmas dinner" that evening is CANCELLED. */
+        { U(2026, 12, 11, 11, 0), U(2026, 12, 11, 12, 0) },
+        /* "Ski day in Garmisch", all day Saturday, TRANSP:OPAQUE: local midnight to local
+         * midnight. Sunday's birthday (all day, yearly) is TRANSPARENT. */
+        { U(2026, 12, 11, 23, 0), U(2026, 12, 12, 23, 0) },
+        /* The class of Tuesday 12-15 moved by RECURRENCE-ID to Wednesday 12-16
+         * 18:15-20:15 Berlin; nothing is left at its own time. */
+        { U(2026, 12, 16, 17, 15), U(2026, 12, 16, 19, 15) },
+        { U(2026, 12, 17, 17, 0), U(2026, 12, 17, 19, 0) },
+        /* The dentist of 11-20 lies before the window. */
+};
+
+/* What one reading of the export gave, kept for checks made after stderr is back. */
+static struct {
+        int r;
+        struct limber_interval *busy;
+        size_t n;
+        struct reports reports;
+} google_read;
+
+static void read_google(void) {
+        char path[PATH_MAX + 32];
+        char *paths[] = { path, NULL };
+
+        snprintf(path, sizeof path, "%s/google-export.ics", data_dir);
+        google_read.r = limber_busy_load(paths, G_FROM, G_UNTIL, OWN_SUFFIX, collect, &google_read.reports,
+                                         &google_read.busy, &google_read.n);
+}
+
+/* Every event counts, none is reported, and nothing is logged above debug. */
+static void test_google(void) {
+        for (int verbose = 0; verbose <= 1; verbose++) {
+                char *log, *nl;
+
+                limber_log_set_verbose(verbose);
+                log = stderr_of(read_google);
+                limber_log_set_verbose(false);
+
+                CHECK_CONTEXT("google, verbose %d", verbose);
+                CHECK_INT(google_read.r, 0);
+                check_intervals("google", google_read.busy, google_read.n, google, ELEMENTSOF(google));
+                check_reports(&google_read.reports, NULL, 0);
+                reports_clear(&google_read.reports);
+                free(google_read.busy);
+
+                if (!CHECK(log != NULL))
+                        continue;
+                CHECK_CONTEXT("google, verbose %d: %s", verbose, log);
+                if (!verbose)
+                        CHECK(log[0] == '\0');
+                else {
+                        /* One debug line for the whole file, for whoever wonders. */
+                        CHECK(strncmp(log, "<7>", 3) == 0);
+                        CHECK(strstr(log, "/tests/data/busy/google-export.ics: ") != NULL);
+                        nl = strchr(log, '\n');
+                        CHECK(nl != NULL && nl[1] == '\0');
+                }
+                CHECK_CONTEXT_CLEAR();
+                free(log);
+        }
+}
+
+/* One event of a calendar, with what libical 3.0 makes of it. Unless a case says
+ * otherwise the event is Monday 2026-12-07 18:00-19:00 Berlin, 17:00-18:00Z. */
+struct one_event {
+        const char *name;
+        const char *properties;         /* CRLF-terminated lines, UID and DTSTAMP given */
+        bool busy;
+        const char *report;             /* for an event skipped: as in expected_report */
+};
+
+#define TIMES "DTSTART;TZID=Europe/Berlin:20261207T180000\r\nDTEND;TZID=Europe/Berlin:20261207T190000\r\n"
+
+static const struct one_event one_events[] = {
+        /* Valid RFC 5545 that libical 3.0 cannot hold: harmless. */
+        { "empty DESCRIPTION and LOCATION", TIMES "DESCRIPTION:\r\nLOCATION:\r\nSTATUS:CONFIRMED\r\n"
+          "TRANSP:OPAQUE\r\n", true, NULL },
+        { "empty SUMMARY, CLASS and X- property", TIMES "SUMMARY:\r\nCLASS:\r\nX-GOOGLE-CONFERENCE:\r\n",
+          true, NULL },
+        /* Broken, but in what limber does not read. */
+        { "bad parameter of LOCATION", TIMES "LOCATION;=x:Room 1\r\n", true, NULL },
+        { "unknown property name", TIMES "FOO:bar\r\n", true, NULL },
+        { "fold without its space in SUMMARY", TIMES "SUMMARY:Weekly\r\nsync\r\n", true, NULL },
+        { "empty DESCRIPTION before the times", "DESCRIPTION:\r\n" TIMES, true, NULL },
+
+        /* What places the event: skipped, and said so. */
+        { "garbled DTSTART", "DESCRIPTION:\r\nLOCATION:\r\nDTSTART:tomorrow\r\n"
+          "DTEND;TZID=Europe/Berlin:20261207T190000\r\n", false,
+          "event 'x@google.com': Can't parse as DATE-TIME value in DTSTART property*" },
+        { "empty DTSTART", "DTSTART:\r\nDTEND;TZID=Europe/Berlin:20261207T190000\r\nDESCRIPTION:\r\n", false,
+          "event 'x@google.com': No value for DTSTART property*" },
+        { "bad VALUE of DTSTART", "DTSTART;VALUE=SOON:20261207T170000Z\r\nDTEND:20261207T180000Z\r\n", false,
+          "event 'x@google.com': Invalid VALUE type for property DTSTART*" },
+        { "bad parameter of DTEND", "DTSTART:20261207T170000Z\r\nDTEND;=x:20261207T180000Z\r\nLOCATION:\r\n",
+          false, "event 'x@google.com': Can't parse parameter name*" },
+        { "garbled DURATION", "DTSTART:20261207T170000Z\r\nDURATION:an hour\r\n", false,
+          "event 'x@google.com': Can't parse as DURATION value in DURATION property*" },
+        { "fold without its space in RRULE", TIMES "RRULE:FREQ=WEEKLY;BYDAY=MO\r\n,TU\r\n", false,
+          "event 'x@google.com': Got a data line, but could not find a property name*" },
+        { "garbled EXDATE", TIMES "RRULE:FREQ=DAILY\r\nEXDATE;TZID=Europe/Berlin:someday\r\n", false,
+          "event 'x@google.com': Can't parse as DATE-TIME value in EXDATE property*" },
+        { "empty RDATE", TIMES "RDATE:\r\n", false, "event 'x@google.com': No value for RDATE property*" },
+        { "garbled RECURRENCE-ID", TIMES "RECURRENCE-ID;TZID=Europe/Berlin:soon\r\n", false,
+          "event 'x@google.com': Can't parse as DATE-TIME value in RECURRENCE-ID property*" },
+        { "empty STATUS", TIMES "STATUS:\r\n", false, "event 'x@google.com': No value for STATUS property*" },
+        { "empty TRANSP", TIMES "TRANSP:\r\n", false, "event 'x@google.com': No value for TRANSP property*" },
+};
+
+static void test_one_events(void) {
+        static const struct limber_interval monday[] = { { U(2026, 12, 7, 17, 0), U(2026, 12, 7, 18, 0) } };
+        char dir[] = "/tmp/test-busy-XXXXXX", path[PATH_MAX];
+        const char *paths[] = { path, NULL };
+
+        if (!CHECK(mkdtemp(dir) != NULL))
+                return;
+        snprintf(path, sizeof path, "%s/one.ics", dir);
+
+        for (size_t i = 0; i < ELEMENTSOF(one_events); i++) {
+                const struct one_event *c = &one_events[i];
+                struct reports r = { .n = 0 };
+                char *ics;
+
+                if (asprintf(&ics, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//limber//test//EN\r\n"
+                             "BEGIN:VEVENT\r\nUID:x@google.com\r\nDTSTAMP:20261201T120000Z\r\n%s"
+                             "END:VEVENT\r\nEND:VCALENDAR\r\n", c->properties) < 0)
+                        continue;
+                CHECK_INT(write_file(dir, "one.ics", ics, strlen(ics)), 0);
+                free(ics);
+
+                load(c->name, paths, G_FROM, G_UNTIL, OWN_SUFFIX, c->busy ? monday : NULL, c->busy ? 1 : 0, &r);
+                if (c->report) {
+                        const struct expected_report want = { path, 4, c->report };
+                        check_reports(&r, &want, 1);
+                } else
+                        check_reports(&r, NULL, 0);
+                reports_clear(&r);
+        }
+
+        CHECK_INT(unlink(path), 0);
+        CHECK_INT(rmdir(dir), 0);
+}
+
+/* All-day events as Google writes them: DATE values, TRANSP always given, an empty
+ * DESCRIPTION and LOCATION. Busy when marked so (OPAQUE), for every local day they
+ * cover; free when TRANSPARENT; and, as for other clients, free without TRANSP. The
+ * calendar's empty description is no problem either. */
+static void test_all_day(void) {
+        static const char ics[] =
+                "BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\nVERSION:2.0\r\n"
+                "X-WR-CALNAME:Jane\r\nX-WR-CALDESC:\r\n"
+                "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261212\r\nDTEND;VALUE=DATE:20261214\r\n"
+                "DTSTAMP:20261201T120000Z\r\nUID:ski-weekend@google.com\r\nDESCRIPTION:\r\nLOCATION:\r\n"
+                "SEQUENCE:0\r\nSTATUS:CONFIRMED\r\nSUMMARY:Ski weekend\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n"
+                "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261216\r\nDTEND;VALUE=DATE:20261217\r\n"
+                "DTSTAMP:20261201T120000Z\r\nUID:home-office@google.com\r\nDESCRIPTION:\r\nLOCATION:\r\n"
+                "SEQUENCE:0\r\nSTATUS:CONFIRMED\r\nSUMMARY:Working from home\r\nTRANSP:TRANSPARENT\r\n"
+                "END:VEVENT\r\n"
+                "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261218\r\nDTSTAMP:20261201T120000Z\r\n"
+                "UID:holiday@example.com\r\nDESCRIPTION:\r\nSUMMARY:Holiday\r\nEND:VEVENT\r\n"
+                "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261219\r\nDTSTAMP:20261201T120000Z\r\n"
+                "UID:move@google.com\r\nDESCRIPTION:\r\nLOCATION:\r\nSUMMARY:Moving day\r\n"
+                "TRANSP:OPAQUE\r\nEND:VEVENT\r\n"
+                "END:VCALENDAR\r\n";
+        static const struct limber_interval want[] = {
+                /* Saturday and Sunday: 00:00 CET 12-12 to 00:00 CET 12-14. */
+                { U(2026, 12, 11, 23, 0), U(2026, 12, 13, 23, 0) },
+                /* Without DTEND a date lasts its day. */
+                { U(2026, 12, 18, 23, 0), U(2026, 12, 19, 23, 0) },
+        };
+        char dir[] = "/tmp/test-busy-XXXXXX", path[PATH_MAX];
+        const char *paths[] = { path, NULL };
+        struct reports r = { .n = 0 };
+
+        if (!CHECK(mkdtemp(dir) != NULL))
+                return;
+        snprintf(path, sizeof path, "%s/all-day.ics", dir);
+        CHECK_INT(write_file(dir, "all-day.ics", ics, sizeof ics - 1), 0);
+
+        load("all day", paths, G_FROM, G_UNTIL, OWN_SUFFIX, want, ELEMENTSOF(want), &r);
+        check_reports(&r, NULL, 0);
+        reports_clear(&r);
+
+        CHECK_INT(unlink(path), 0);
+        CHECK_INT(rmdir(dir), 0);
+}
+
 /* What may sit in a vdir folder besides calendars, made in a temporary one. */
 static void test_entries(void) {
         static const char nul[] = "BEGIN:VCALENDAR\nVERSION:2.0\n\0BEGIN:VEVENT\n";
@@ -411,6 +645,9 @@ int main(void) {
         test_window();
         test_vdir();
         test_malformed();
+        test_google();
+        test_one_events();
+        test_all_day();
         test_entries();
         test_dense();
         test_none();
