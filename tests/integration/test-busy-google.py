@@ -87,33 +87,6 @@ EXPECTED = [
 DURATION = {'smr': 15 * 60 * USEC_PER_SEC, 'cardio': 30 * 60 * USEC_PER_SEC}
 
 
-class Clock:
-    """limberd's clock, frozen at an instant given in µs since the epoch."""
-
-    def __init__(self, ctx, libfaketime, when):
-        self.path = os.path.join(ctx.root, 'clock')
-        self.libfaketime = libfaketime
-        with open(self.path, 'w') as f:
-            f.write(f'{when // USEC_PER_SEC}\n')
-
-    def env(self):
-        preload = [self.libfaketime]
-        shim = os.environ.get('LIMBER_FAKETIME_TIMERFD')
-        if shim:
-            preload.insert(0, shim)
-        asan = os.environ.get('ASAN_OPTIONS', '')
-        return {
-            'LD_PRELOAD': ':'.join(preload),
-            'FAKETIME_TIMESTAMP_FILE': self.path,
-            'FAKETIME_FMT': '%s',
-            'FAKETIME_NO_CACHE': '1',
-            'FAKETIME_DONT_FAKE_MONOTONIC': '1',
-            # libfaketime comes before the ASan runtime in the preload list.
-            'ASAN_OPTIONS': (asan + ':' if asan else '') + 'verify_asan_link_order=0',
-            'TZ': TZ,
-        }
-
-
 def test(ctx):
     libfaketime = harness.find_libfaketime()
     if not libfaketime:
@@ -125,8 +98,8 @@ def test(ctx):
               '[smr]\nper_week = 7\nmin_gap = 1d\n'
               '[cardio]\nweekly_minutes = 210\n'
               '[feed]\nhttp = off\n[mobility]\nnotify = false\n')
-    clock = Clock(ctx, libfaketime, NOW)
-    d = ctx.daemon(ctx.bus(), config=config, env=clock.env(), args=['--verbose']).start()
+    clock = harness.FrozenClock(ctx, libfaketime, NOW)
+    d = ctx.daemon(ctx.bus(), config=config, env=clock.env(TZ), args=['--verbose']).start()
 
     sessions = d.call('ListSessions', 'tt', NOW, NOW + HORIZON_DAYS * 24 * 3600 * USEC_PER_SEC)[0]
     for sid, kind, status, _title, start, end, _seq in sessions:
