@@ -24,6 +24,7 @@ MIN = 60 * USEC_PER_SEC
 HOUR = 60 * MIN
 DAY = 24 * HOUR
 TZ = zoneinfo.ZoneInfo('Europe/Berlin')
+NO_SUCH_SESSION = 'io.github.limber.Limber1.Error.NoSuchSession'
 
 CONFIG = '''[schedule]
 timezone = Europe/Berlin
@@ -167,6 +168,17 @@ def test(ctx):
     for u in gone:
         check(u.split('@')[0] not in remaining, f'{u} still listed by ListSessions')
     check(moved_id in remaining, f'{moved_id}, the first of its week, was cancelled: {remaining}')
+    # A cancelled session is gone from GetSession and the outcome methods too, which say
+    # what became of it.
+    cancelled_id = gone[0].split('@')[0]
+    for method, signature, *args in (('GetSession', 's'), ('CompleteSession', 's'), ('SkipSession', 's'),
+                                     ('SnoozeSession', 'st', 0)):
+        e = d.call_error(method, signature, cancelled_id, *args)
+        check_equal(e.name, NO_SUCH_SESSION, f'error of {method} on the cancelled {cancelled_id}')
+        check_equal(e.message, f"Session '{cancelled_id}' was cancelled: no rule plans it any more",
+                    f'message of {method} on the cancelled {cancelled_id}')
+    check_equal(d.call_error('GetSession', 's', 'weekly_20000103_0').message, "No session 'weekly_20000103_0'",
+                'message of GetSession on an id never known')
     clients.parse_all(feed_path, lint, ctx.root)
 
     # The calendar changes on disk, replaced by rename as editors do: limberd sees it
