@@ -560,9 +560,10 @@ class Daemon:
         env = self.bus.env() if self.bus else _base_env()
         env.update(self.ctx.xdg_env())
         env['NOTIFY_SOCKET'] = self.notify_path
+        env.update(self.extra_env)
+        # After the test's own variables, so that an ASAN_OPTIONS of its own is extended.
         if not _own_clock(self.extra_env, self.command_prefix):
             env.update(clock_env(env))
-        env.update(self.extra_env)
         as_user = {}
         if self.user:
             uid, gid = self.user.pw_uid, self.user.pw_gid
@@ -716,10 +717,10 @@ def run_limberd(ctx, *args, env=None, timeout=20):
     """Runs limberd to completion (e.g. --check-config); returns the CompletedProcess."""
     e = _base_env()
     e.update(ctx.xdg_env())
-    if not _own_clock(env or {}, ()):
-        e.update(clock_env(e))
     if env:
         e.update(env)
+    if not _own_clock(env or {}, ()):
+        e.update(clock_env(e))
     try:
         return subprocess.run([limberd_path()] + list(args), env=e, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=scaled(timeout),
