@@ -301,6 +301,16 @@ static int handle_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error 
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* A cancelled session is gone from the bus as from the feed: NoSuchSession, as for an id
+ * never known, but saying what became of it, so a client holding its id learns why. */
+static int no_such_session(sd_bus_error *error, const struct limber_daemon *d, const char *id) {
+        const struct limber_session *s = limber_schedule_find(d, id);
+        if (s && s->status == LIMBER_STATUS_CANCELLED)
+                return sd_bus_error_setf(error, LIMBER_BUS_ERROR_PREFIX "NoSuchSession",
+                                         "Session '%s' was cancelled: no rule plans it any more", id);
+        return sd_bus_error_setf(error, LIMBER_BUS_ERROR_PREFIX "NoSuchSession", "No session '%s'", id);
+}
+
 static int handle_get_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         struct limber_daemon *d = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -314,8 +324,8 @@ static int handle_get_session(sd_bus_message *m, void *userdata, sd_bus_error *e
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Invalid argument 'id': '%s' is not a session id", id);
         const struct limber_session *s = limber_schedule_find(d, id);
-        if (!s)
-                return sd_bus_error_setf(error, LIMBER_BUS_ERROR_PREFIX "NoSuchSession", "No session '%s'", id);
+        if (!s || s->status == LIMBER_STATUS_CANCELLED)
+                return no_such_session(error, d, id);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
@@ -393,7 +403,7 @@ int limber_bus_give_outcome(sd_bus_message *m, struct limber_daemon *d, const ch
 
         int r = limber_reminders_outcome(d, id, status, by);
         if (r == -ENOENT)
-                return sd_bus_error_setf(error, LIMBER_BUS_ERROR_PREFIX "NoSuchSession", "No session '%s'", id);
+                return no_such_session(error, d, id);
         if (r == -EPERM)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Invalid argument 'id': session '%s' is over; only a planned session can be snoozed",

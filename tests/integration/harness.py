@@ -12,9 +12,21 @@ Environment (set by tests/integration/meson.build):
   LIMBER_BUILD_ROOT     the build tree
   LIMBER_TIMEOUT_SCALE  optional factor for every timeout (slow machines, valgrind)
   LIMBER_KEEP_TMP=1     keep the temporary root for a post-mortem
+  LIMBER_TEST_NOW       optional: run the test at that moment instead of now (see below)
+  LIMBER_FAKETIME_TIMERFD  the timerfd shim (faketime-timerfd.c), for LIMBER_TEST_NOW
+
+LIMBER_TEST_NOW is 'YYYY-MM-DD HH:MM[:SS]', local time in Europe/Berlin, or an ISO 8601
+instant with its offset ('2027-10-31T02:30+01:00'). The test's clock is then shifted by
+one offset, computed once when this module loads, so that it starts at that moment and
+keeps running: now_usec() and the other helpers here, and every limberd, stand-in
+service and limberctl started through this module (under libfaketime, with the timerfd
+shim ahead of it so that sd-event's timers keep working). A daemon given a FAKETIME
+variable of its own keeps that clock. The meson test setups (tests/meson.build) run the
+suite so on chosen days.
 """
 
 import ctypes
+import datetime
 import json
 import os
 import pwd
@@ -49,8 +61,33 @@ def scaled(seconds):
     return seconds * TIMEOUT_SCALE
 
 
+def _clock_offset(when):
+    """Whole seconds from the real clock to LIMBER_TEST_NOW (0 without it)."""
+    if not when:
+        return 0
+    import zoneinfo
+    try:
+        t = datetime.datetime.fromisoformat(when)
+    except ValueError:
+        raise SystemExit(f"LIMBER_TEST_NOW={when!r}: expected 'YYYY-MM-DD HH:MM' (Europe/Berlin) "
+                         "or an ISO 8601 instant with its offset")
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=zoneinfo.ZoneInfo('Europe/Berlin'))
+    return round(t.timestamp() - time.time())
+
+
+TEST_NOW = os.environ.get('LIMBER_TEST_NOW') or None
+CLOCK_OFFSET = _clock_offset(TEST_NOW)
+
+
 def now_usec():
-    return time.time_ns() // 1000
+    """The test's wall clock: the real one, or shifted to LIMBER_TEST_NOW."""
+    return time.time_ns() // 1000 + CLOCK_OFFSET * USEC_PER_SEC
+
+
+def now_datetime():
+    """now_usec() as an aware datetime in UTC, to whole seconds."""
+    return datetime.datetime.fromtimestamp(now_usec() // USEC_PER_SEC, datetime.timezone.utc)
 
 
 def log(msg):
@@ -152,6 +189,7 @@ def find_libfaketime():
             return found[0]
     return None
 
+
 class FrozenClock:
     """A clock of the test's own for limberd (and limberctl), under libfaketime: frozen at
     the instant set() last wrote, in µs since the epoch, and moved only by the test.
@@ -194,6 +232,45 @@ class FrozenClock:
     def prefix(self, tz):
         """A command prefix that runs a program on this clock."""
         return ['env'] + [f'{k}={v}' for k, v in self.env(tz).items()]
+
+
+def clock_env(base=None):
+    """The variables that put a child process on the test's clock, to add to its
+    environment base, whose LD_PRELOAD and ASAN_OPTIONS they extend; none on the real
+    clock."""
+    if not TEST_NOW:
+        return {}
+    base = base if base is not None else os.environ
+    preload = [os.environ['LIMBER_FAKETIME_TIMERFD'], find_libfaketime()]
+    if base.get('LD_PRELOAD'):
+        preload.append(base['LD_PRELOAD'])
+    asan = base.get('ASAN_OPTIONS', '')
+    return {
+        'LD_PRELOAD': ':'.join(preload),
+        'FAKETIME': f'{CLOCK_OFFSET:+d}',
+        # sd-event's relative timers and the tests' timeouts stay on the real clock.
+        'FAKETIME_DONT_FAKE_MONOTONIC': '1',
+        # libfaketime comes before the ASan runtime in the preload list.
+        'ASAN_OPTIONS': (asan + ':' if asan else '') + 'verify_asan_link_order=0',
+    }
+
+
+def _check_clock():
+    """What LIMBER_TEST_NOW needs: libfaketime and the timerfd shim."""
+    if not TEST_NOW:
+        return
+    if not find_libfaketime():
+        raise TestFailure(f'LIMBER_TEST_NOW={TEST_NOW!r} needs libfaketime (Debian package faketime)')
+    shim = os.environ.get('LIMBER_FAKETIME_TIMERFD')
+    if not shim or not os.path.exists(shim):
+        raise TestFailure(f'LIMBER_TEST_NOW={TEST_NOW!r} needs LIMBER_FAKETIME_TIMERFD, the timerfd shim '
+                          f'(got {shim!r}); run the test through meson')
+    log(f'clock: {TEST_NOW} ({CLOCK_OFFSET:+d} s from the real clock)')
+
+
+def _own_clock(env, args):
+    """Whether a daemon's environment or command prefix sets a libfaketime clock itself."""
+    return any(k.startswith('FAKETIME') for k in env) or any(str(a).startswith('FAKETIME') for a in args)
 
 
 def read_text(path):
@@ -528,6 +605,9 @@ class Daemon:
         env.update(self.ctx.xdg_env())
         env['NOTIFY_SOCKET'] = self.notify_path
         env.update(self.extra_env)
+        # After the test's own variables, so that an ASAN_OPTIONS of its own is extended.
+        if not _own_clock(self.extra_env, self.command_prefix):
+            env.update(clock_env(env))
         as_user = {}
         if self.user:
             uid, gid = self.user.pw_uid, self.user.pw_gid
@@ -683,6 +763,8 @@ def run_limberd(ctx, *args, env=None, timeout=20):
     e.update(ctx.xdg_env())
     if env:
         e.update(env)
+    if not _own_clock(env or {}, ()):
+        e.update(clock_env(e))
     try:
         return subprocess.run([limberd_path()] + list(args), env=e, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=scaled(timeout),
@@ -769,6 +851,7 @@ def main(test):
     ctx = Context(name)
     status = 1
     try:
+        _check_clock()
         test(ctx)
         status = 0
         log(f'PASS: {name}')

@@ -67,11 +67,18 @@ class StandIn:
             self.proc = subprocess.Popen([PYTHON, os.path.join(STANDINS, script + '.py'), '--address', bus.address]
                                          + [str(a) for a in args],
                                          stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                                         preexec_fn=harness._die_with_parent, env=harness._base_env())
+                                         preexec_fn=harness._die_with_parent, env=self._env())
         ctx.cleanups.append(self.kill)
         ctx.cleanups.append(self.dump_stderr)
         wait_until(lambda: self._exited() or self.has_name(), 20, what=f'{script} to own {name}')
         check(self.proc.poll() is None, f'{script} exited ({self.proc.returncode}):\n{self.stderr()}')
+
+    @staticmethod
+    def _env():
+        """The stand-in reports times (IdleSinceHint) on the test's clock, as limberd reads it."""
+        env = harness._base_env()
+        env.update(harness.clock_env(env))
+        return env
 
     def _exited(self):
         return self.proc.poll() is not None

@@ -5,11 +5,13 @@ changes nothing leaves the file byte for byte; a session moved by a busy event r
 only its own SEQUENCE and LAST-MODIFIED; a cancelled future session leaves the feed;
 and the HTTP server answers as a subscribed client needs (200, 304, HEAD, 405, 404)."""
 
+import datetime
 import os
 import re
 import subprocess
 import sys
 import time
+import zoneinfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -21,6 +23,8 @@ from harness import USEC_PER_SEC, check, check_equal, check_in  # noqa: E402
 MIN = 60 * USEC_PER_SEC
 HOUR = 60 * MIN
 DAY = 24 * HOUR
+TZ = zoneinfo.ZoneInfo('Europe/Berlin')
+NO_SUCH_SESSION = 'io.github.limber.Limber1.Error.NoSuchSession'
 
 CONFIG = '''[schedule]
 timezone = Europe/Berlin
@@ -31,6 +35,14 @@ per_week = {per_week}
 [feed]
 http = 127.0.0.1:0
 '''
+
+
+def next_week(now):
+    """[start, end) of the ISO week after the one of now, in the feed's zone."""
+    today = datetime.datetime.fromtimestamp(now / USEC_PER_SEC, TZ).date()
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    return tuple(int(datetime.datetime.combine(monday + datetime.timedelta(days=k), datetime.time(), TZ).timestamp())
+                 * USEC_PER_SEC for k in (0, 7))
 
 
 def read_feed(path):
@@ -107,8 +119,13 @@ def test(ctx):
     check_equal(os.stat(feed_path).st_ino, before.st_ino, 'feed inode after a re-plan with no change')
 
     # A busy event over the first 5 minutes of a future weekly session moves only it.
-    later = [s for s in sessions if s[0].startswith('weekly_') and s[4] > now + DAY]
-    check(later, f'no weekly session more than a day ahead: {sessions}')
+    # The session is next week's first weekly one: next week lies whole in the horizon
+    # whatever today is, no training of this week plans anything in it, and it is the
+    # one that fewer sessions a week keeps, below.
+    week = next_week(now)
+    later = sorted((s for s in sessions if s[0].startswith('weekly_') and week[0] <= s[4] < week[1]),
+                   key=lambda s: s[4])
+    check(later, f'no weekly session next week: {sessions}')
     moved_id, _, _, _, start, end, seq = later[0]
     busy = os.path.join(ctx.root, 'work.ics')
     stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(start // USEC_PER_SEC))
@@ -150,6 +167,18 @@ def test(ctx):
     remaining = [s[0] for s in d.call('ListSessions', 'tt', 0, 0)[0]]
     for u in gone:
         check(u.split('@')[0] not in remaining, f'{u} still listed by ListSessions')
+    check(moved_id in remaining, f'{moved_id}, the first of its week, was cancelled: {remaining}')
+    # A cancelled session is gone from GetSession and the outcome methods too, which say
+    # what became of it.
+    cancelled_id = gone[0].split('@')[0]
+    for method, signature, *args in (('GetSession', 's'), ('CompleteSession', 's'), ('SkipSession', 's'),
+                                     ('SnoozeSession', 'st', 0)):
+        e = d.call_error(method, signature, cancelled_id, *args)
+        check_equal(e.name, NO_SUCH_SESSION, f'error of {method} on the cancelled {cancelled_id}')
+        check_equal(e.message, f"Session '{cancelled_id}' was cancelled: no rule plans it any more",
+                    f'message of {method} on the cancelled {cancelled_id}')
+    check_equal(d.call_error('GetSession', 's', 'weekly_20000103_0').message, "No session 'weekly_20000103_0'",
+                'message of GetSession on an id never known')
     clients.parse_all(feed_path, lint, ctx.root)
 
     # The calendar changes on disk, replaced by rename as editors do: limberd sees it

@@ -94,8 +94,8 @@ def run(ctx, bus, *args, clock=None, env=None, stdout=None):
     e.update(ctx.xdg_env())
     e['TZ'] = TZ
     e.pop('NO_COLOR', None)
-    if clock:
-        e.update(clock.env())
+    # Without a clock of this test's own, the suite's (LIMBER_TEST_NOW, if set).
+    e.update(clock.env() if clock else harness.clock_env(e))
     if env:
         e.update(env)
     try:

@@ -54,7 +54,7 @@ def test(ctx):
     elsewhere = os.path.join(ctx.root, 'elsewhere')
     os.makedirs(inbox)
     os.makedirs(elsewhere)
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    now = harness.now_datetime()
 
     # One file waits in the inbox before limberd starts.
     with open(os.path.join(inbox, 'before.gpx'), 'w') as f:
