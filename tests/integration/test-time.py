@@ -60,42 +60,6 @@ SLOT = 5 * MIN
 BASE = '[feed]\nhttp = off\n[mobility]\nnotify = false\n'
 
 
-class Clock:
-    """limberd's clock: frozen at the instant set() last wrote, in µs since the epoch."""
-
-    def __init__(self, ctx, libfaketime, when):
-        self.path = os.path.join(ctx.root, 'clock')
-        self.libfaketime = libfaketime
-        self.set(when)
-
-    def set(self, when):
-        check(when % USEC_PER_SEC == 0, 'the clock moves in whole seconds')
-        self.now = when
-        tmp = self.path + '.tmp'
-        with open(tmp, 'w') as f:
-            f.write(f'{when // USEC_PER_SEC}\n')
-        os.rename(tmp, self.path)
-
-    def move(self, delta):
-        self.set(self.now + delta)
-
-    def env(self, tz):
-        preload = [self.libfaketime]
-        shim = os.environ.get('LIMBER_FAKETIME_TIMERFD')
-        if shim:
-            preload.insert(0, shim)
-        asan = os.environ.get('ASAN_OPTIONS', '')
-        return {
-            'LD_PRELOAD': ':'.join(preload),
-            'FAKETIME_TIMESTAMP_FILE': self.path,
-            'FAKETIME_FMT': '%s',
-            'FAKETIME_NO_CACHE': '1',
-            'FAKETIME_DONT_FAKE_MONOTONIC': '1',
-            'ASAN_OPTIONS': (asan + ':' if asan else '') + 'verify_asan_link_order=0',
-            'TZ': tz,
-        }
-
-
 def at(zone, *fields):
     """µs since the epoch of a wall-clock time in zone."""
     return int(datetime.datetime(*fields, tzinfo=zoneinfo.ZoneInfo(zone)).timestamp()) * USEC_PER_SEC
@@ -257,7 +221,7 @@ def test(ctx):
     state_dir = os.path.join(ctx.root, 'shared-state')
 
     # Monday 23 November 2026, 10:00 in Berlin: the week's evenings are all ahead.
-    clock = Clock(ctx, libfaketime, at(berlin, 2026, 11, 23, 10, 0))
+    clock = harness.FrozenClock(ctx, libfaketime, at(berlin, 2026, 11, 23, 10, 0))
     config = f'[schedule]\ntimezone = {berlin}\n' + BASE
     d = ctx.daemon(bus, config=config, state_dir=state_dir, env=clock.env(berlin)).start()
     first = check_plan(d, clock.now, berlin, 'at the start')
