@@ -90,6 +90,12 @@ def now_datetime():
     return datetime.datetime.fromtimestamp(now_usec() // USEC_PER_SEC, datetime.timezone.utc)
 
 
+def at(zone, *fields):
+    """µs since the epoch of a wall-clock time (year, month, day, hour, minute...) in zone."""
+    import zoneinfo
+    return int(datetime.datetime(*fields, tzinfo=zoneinfo.ZoneInfo(zone)).timestamp()) * USEC_PER_SEC
+
+
 def log(msg):
     print(msg, flush=True)
 

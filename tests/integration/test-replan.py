@@ -14,11 +14,10 @@ import datetime
 import os
 import sqlite3
 import sys
-import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import USEC_PER_SEC, check, check_equal  # noqa: E402
+from harness import USEC_PER_SEC, at, check, check_equal  # noqa: E402
 
 MIN = 60 * USEC_PER_SEC
 
@@ -57,10 +56,6 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 PRAGMA user_version = 1;
 '''
 
-
-def at(zone, *fields):
-    """µs since the epoch of a wall-clock time in zone."""
-    return int(datetime.datetime(*fields, tzinfo=zoneinfo.ZoneInfo(zone)).timestamp()) * USEC_PER_SEC
 
 
 def epoch_day(y, m, d):

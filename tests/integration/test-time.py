@@ -36,7 +36,7 @@ import zoneinfo
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import plugintest  # noqa: E402
-from harness import USEC_PER_SEC, TestFailure, check, check_equal  # noqa: E402
+from harness import USEC_PER_SEC, at, TestFailure, check, check_equal  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.environ['LIMBER_SOURCE_ROOT'], 'tests', 'feed'))
 import clients  # noqa: E402
@@ -59,10 +59,6 @@ SLOT = 5 * MIN
 
 BASE = '[feed]\nhttp = off\n[mobility]\nnotify = false\n'
 
-
-def at(zone, *fields):
-    """µs since the epoch of a wall-clock time in zone."""
-    return int(datetime.datetime(*fields, tzinfo=zoneinfo.ZoneInfo(zone)).timestamp()) * USEC_PER_SEC
 
 
 def local(t, zone):
