@@ -61,6 +61,7 @@ struct limber_daemon {
         char uid_domain[64];
         char *feed_path;
         char *feed_url;                 /* "" without HTTP */
+        char *feed_error;               /* why the feed is not served as configured, or "" */
         struct limber_http *http;
         struct limber_listen http_listen;       /* what http listens on */
 
