@@ -161,9 +161,10 @@ void limber_serve_start(struct limber_daemon *d) {
 
         start(d, l);
 
-        if (!old_url || !d->feed_url || strcmp(old_url, d->feed_url) != 0)
+        /* At the first start there is nothing to tell: the properties are read after. */
+        if (old_url && (!d->feed_url || strcmp(old_url, d->feed_url) != 0))
                 limber_bus_properties_changed(d, "FeedUrl", NULL);
-        if (!old_error || !d->feed_error || strcmp(old_error, d->feed_error) != 0)
+        if (old_error && (!d->feed_error || strcmp(old_error, d->feed_error) != 0))
                 limber_bus_properties_changed(d, "FeedError", NULL);
         free(old_url);
         free(old_error);
