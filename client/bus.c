@@ -232,6 +232,7 @@ static const struct field status_fields[] = {
         STATUS("LoadRatio", "d", load_ratio),
         STATUS("FeedPath", "s", feed_path),
         STATUS("FeedUrl", "s", feed_url),
+        STATUS("FeedError", "s", feed_error),
         { "Unplaced", "a(ssts)", 0, 0, read_unplaced },
         { "Plugins", "a(ss)", 0, offsetof(struct ctl_status, has_plugins), read_plugins },
 };
@@ -278,7 +279,7 @@ int ctl_get_status(sd_bus *bus, struct ctl_status *ret) {
                 return CTL_EXIT_DAEMON;
         }
         set_empty_strings((const char **[]) { &s.version, &s.next_id, &s.next_kind, &s.next_title,
-                                              &s.feed_path, &s.feed_url }, 6);
+                                              &s.feed_path, &s.feed_url, &s.feed_error }, 7);
         *ret = s;
         return CTL_EXIT_OK;
 }

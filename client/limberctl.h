@@ -63,6 +63,7 @@ struct ctl_status {
         uint32_t smr_done, smr_target, cardio_minutes, cardio_target;
         double load_ratio;
         const char *feed_path, *feed_url;
+        const char *feed_error;         /* "" from a limberd without FeedError */
         struct ctl_unplaced *unplaced;
         size_t n_unplaced;
         struct ctl_pair *plugins;

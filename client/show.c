@@ -205,7 +205,15 @@ int ctl_cmd_feed(sd_bus *bus, const struct ctl_options *o, char **args) {
                 return r;
         printf("File: %s\n", s.feed_path);
         printf(" URL: ");
-        print_feed_url(s.feed_url);
+        /* FeedError says what stands in the way (a port taken by another program); with
+         * none, an empty URL means [feed] http = off. */
+        if (s.feed_url[0] == '\0' && s.feed_error[0] != '\0')
+                printf("not served over HTTP: %s\n", s.feed_error);
+        else {
+                print_feed_url(s.feed_url);
+                if (s.feed_error[0] != '\0')
+                        printf("Note: %s\n", s.feed_error);
+        }
         ctl_status_done(&s);
         return CTL_EXIT_OK;
 }

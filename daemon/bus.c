@@ -374,6 +374,8 @@ static int get_plan_property(sd_bus *bus, const char *path, const char *interfac
                 return get_string(reply, d->feed_path);
         if (strcmp(property, "FeedUrl") == 0)
                 return get_string(reply, d->feed_url);
+        if (strcmp(property, "FeedError") == 0)
+                return get_string(reply, d->feed_error);
         return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
 }
 
@@ -480,6 +482,7 @@ static const sd_bus_vtable limber_vtable[] = {
         PLAN_PROPERTY("LoadRatio", "d"),
         PLAN_PROPERTY("FeedPath", "s"),
         PLAN_PROPERTY("FeedUrl", "s"),
+        PLAN_PROPERTY("FeedError", "s"),
         SD_BUS_PROPERTY("Unplaced", "a(ssts)", get_unplaced, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Plugins", "a(ss)", get_plugins, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Rejected", "a(ss)", get_rejected, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

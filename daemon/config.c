@@ -137,7 +137,7 @@ struct limber_config *limber_config_new_default(void) {
         c->cardio.session = 30 * USEC_PER_MIN;
         c->cardio.window = (struct limber_window) { 12 * 60, 13 * 60 + 30 };
 
-        c->feed.http = (struct limber_listen) { .enabled = true, .host = "127.0.0.1", .port = 8737 };
+        c->feed.http = (struct limber_listen) { .enabled = true, .host = "127.0.0.1", .own_port = true };
         c->feed.alarm = 10 * USEC_PER_MIN;
         c->feed.name = strdup("Limber");
 

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus.h"
+#include "display.h"
 #include "limber-build.h"
 #include "log.h"
 #include "paths.h"
@@ -119,6 +120,8 @@ int limber_daemon_reload(struct limber_daemon *d, char **ret_errors) {
         int r;
 
         (void) sd_notify(0, "RELOADING=1");
+        /* Whatever the file holds: the session may reload only to say its display is up. */
+        limber_display_refresh(d);
         r = limber_config_load(d->config_path, d->config_must_exist, d->home, &c, ret_errors);
         if (r < 0) {
                 (void) sd_notify(0, "READY=1");
@@ -266,6 +269,7 @@ int limber_daemon_run(struct limber_daemon *d) {
                 return r;
         (void) limber_reminders_start(d);
         (void) limber_plugins_start(d);
+        (void) limber_display_start(d);
 
         log_info("limberd %s ready on %s, state in %s", LIMBER_VERSION, LIMBER_BUS_NAME, d->state_dir);
         (void) sd_notify(0, "READY=1");
@@ -283,6 +287,7 @@ int limber_daemon_run(struct limber_daemon *d) {
 void limber_daemon_free(struct limber_daemon *d) {
         if (!d)
                 return;
+        limber_display_stop(d);
         limber_plugins_stop(d);
         limber_reminders_stop(d);
         limber_bus_stop(d);

@@ -26,6 +26,8 @@ struct limber_daemon {
         sd_bus_slot *session_vtable_slot;
         sd_bus_slot *session_enumerator_slot;
         sd_bus_slot *name_lost_slot;
+        sd_bus_slot *display_match_slot;        /* display.c: the user manager's Environment */
+        sd_bus_slot *display_get_slot;
         sd_event_source *sigterm_source;
         sd_event_source *sigint_source;
         sd_event_source *sighup_source;
@@ -61,6 +63,7 @@ struct limber_daemon {
         char uid_domain[64];
         char *feed_path;
         char *feed_url;                 /* "" without HTTP */
+        char *feed_error;               /* why the feed is not served as configured, or "" */
         struct limber_http *http;
         struct limber_listen http_listen;       /* what http listens on */
 

@@ -219,6 +219,21 @@ int limber_parse_listen(const char *s, struct limber_listen *ret, const char **w
                 return 0;
         }
 
+        /* The address alone. An IPv6 address followed by a port needs brackets, so an
+         * unbracketed one is always the address itself. */
+        unsigned char addr[16];
+        size_t n = strlen(s);
+        if (s[0] == '[' && n > 2 && s[n - 1] == ']' && n - 2 < sizeof l.host) {
+                memcpy(l.host, s + 1, n - 2);
+                l.host[n - 2] = '\0';
+        } else if (n < sizeof l.host)
+                memcpy(l.host, s, n + 1);
+        if ((s[0] != '[' && inet_pton(AF_INET, l.host, addr) == 1) || inet_pton(AF_INET6, l.host, addr) == 1) {
+                l.own_port = true;
+                *ret = l;
+                return 0;
+        }
+
         size_t hostlen;
         const char *host = s;
         if (s[0] == '[') {
@@ -233,7 +248,7 @@ int limber_parse_listen(const char *s, struct limber_listen *ret, const char **w
         } else {
                 colon = strrchr(s, ':');
                 if (!colon) {
-                        *why = "expected ADDRESS:PORT or off";
+                        *why = "expected ADDRESS, ADDRESS:PORT or off";
                         return -EINVAL;
                 }
                 hostlen = (size_t) (colon - s);
@@ -245,7 +260,6 @@ int limber_parse_listen(const char *s, struct limber_listen *ret, const char **w
         memcpy(l.host, host, hostlen);
         l.host[hostlen] = '\0';
 
-        unsigned char addr[16];
         if (inet_pton(AF_INET, l.host, addr) != 1 && inet_pton(AF_INET6, l.host, addr) != 1) {
                 *why = "the address must be a numeric IPv4 or IPv6 address";
                 return -EINVAL;

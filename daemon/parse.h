@@ -27,6 +27,7 @@ struct limber_listen {
         bool enabled;
         char host[64];          /* numeric IPv4 or IPv6 address, without brackets */
         unsigned port;          /* 0: any free port */
+        bool own_port;          /* no port given: one of limber's own, chosen once and kept */
 };
 
 /* "45s", "30min", "2h", "2d", "8w", "250ms", also sums such as "1h 30min". */
@@ -37,7 +38,8 @@ int limber_parse_percent(const char *s, double *ret, const char **why);
 int limber_parse_bool(const char *s, bool *ret, const char **why);
 int limber_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret, const char **why);
 int limber_parse_double(const char *s, double min, double max, double *ret, const char **why);
-/* "off", "HOST:PORT" or "[V6HOST]:PORT" with a numeric address. */
+/* "off", "HOST:PORT" or "[V6HOST]:PORT" with a numeric address, or the address alone
+ * ("127.0.0.1", "::1", "[::1]") for a port of limber's own. */
 int limber_parse_listen(const char *s, struct limber_listen *ret, const char **why);
 /* Whether a listen address is on the loopback interface (127.0.0.0/8 or ::1). */
 bool limber_listen_is_loopback(const struct limber_listen *l);

@@ -32,6 +32,7 @@ struct plugin {
         char *name;
         char *path;
         enum plugin_state state;
+        bool display;                   /* it watches the display server (its idle rank) */
         void *dl;
         const struct limber_plugin *desc;
         void *plugin_state;
@@ -322,6 +323,7 @@ static void start_plugin(struct plugin *p) {
                      p->desc->name ? p->desc->name : "");
                 return;
         }
+        p->display = p->desc->idle_rank == LIMBER_IDLE_RANK_DISPLAY;
         if (copy_settings(p, pc) < 0) {
                 fail(p, LOG_WARNING, "out of memory");
                 return;
@@ -430,6 +432,22 @@ void limber_plugins_reconfigure(struct limber_daemon *d) {
                         continue;
                 if (p->state == PLUGIN_FAILED && want)
                         continue;       /* a reload does not retry what failed; a restart does */
+                stop_plugin(p, true);
+                start_plugin(p);
+                changed = true;
+        }
+        if (changed)
+                emit_plugins_changed(d);
+}
+
+void limber_plugins_display_changed(struct limber_daemon *d) {
+        bool changed = false;
+
+        for (size_t i = 0; d->plugins && i < d->plugins->n; i++) {
+                struct plugin *p = &d->plugins->plugins[i];
+                if (p->state == PLUGIN_DISABLED || !p->display)
+                        continue;
+                log_info("Restarting plugin %s for the new display", p->name);
                 stop_plugin(p, true);
                 start_plugin(p);
                 changed = true;

@@ -14,6 +14,10 @@ int limber_plugins_start(struct limber_daemon *d);
  * those whose [plugin.NAME] settings changed. */
 void limber_plugins_reconfigure(struct limber_daemon *d);
 
+/* WAYLAND_DISPLAY or DISPLAY appeared or changed: restarts the enabled plugins that
+ * watch the display server, those that failed without one and those bound to the old. */
+void limber_plugins_display_changed(struct limber_daemon *d);
+
 void limber_plugins_stop(struct limber_daemon *d);
 
 /* For the Rejected property: the i-th input a plugin refused and why; false past the last. */

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "paths.h"
 #include "reminders.h"
+#include "serve.h"
 #include "util.h"
 
 /* How far back activities matter: the 30-day spike look-back from any day of this
@@ -238,39 +239,6 @@ static int resolve_feed_path(struct limber_daemon *d) {
         free(dir);
         limber_feed_remove_stale(d->feed_path);
         return 0;
-}
-
-static void start_http(struct limber_daemon *d) {
-        const struct limber_listen *l = &d->config->feed.http;
-
-        /* Subscribers keep their URL: a reload that leaves [feed] http alone keeps the
-         * server, and with it a port that was picked at random. */
-        if (d->http && memcmp(l, &d->http_listen, sizeof *l) == 0)
-                return;
-        d->http_listen = *l;
-
-        limber_http_free(d->http);
-        d->http = NULL;
-        free(d->feed_url);
-        d->feed_url = strdup("");
-
-        if (!l->enabled)
-                return;
-
-        int r = limber_http_start(d->event, l, d->feed_token, &d->http);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot serve the feed on %s%s%s:%u; the feed file still works",
-                                  strchr(l->host, ':') ? "[" : "", l->host, strchr(l->host, ':') ? "]" : "", l->port);
-                return;
-        }
-
-        char *url;
-        if (asprintf(&url, "http://%s%s%s:%u/%s/limber.ics", strchr(l->host, ':') ? "[" : "", l->host,
-                     strchr(l->host, ':') ? "]" : "", limber_http_port(d->http), d->feed_token) >= 0) {
-                free(d->feed_url);
-                d->feed_url = url;
-        }
-        log_info("Serving the feed at %s", d->feed_url);
 }
 
 const struct limber_session *limber_schedule_next(const struct limber_daemon *d) {
@@ -520,7 +488,7 @@ int limber_schedule_start(struct limber_daemon *d) {
                 return log_error_errno(r, "Failed to prepare the feed");
         (void) load_busy(d);
         watch_busy(d);
-        start_http(d);
+        limber_serve_start(d);
 
         return limber_schedule_replan(d, "start");
 }
@@ -541,11 +509,7 @@ int limber_schedule_reconfigure(struct limber_daemon *d) {
         (void) load_busy(d);
         watch_busy(d);
 
-        char *old_url = d->feed_url ? strdup(d->feed_url) : NULL;
-        start_http(d);
-        if (!old_url || strcmp(old_url, d->feed_url) != 0)
-                limber_bus_properties_changed(d, "FeedUrl", NULL);
-        free(old_url);
+        limber_serve_start(d);
 
         return limber_schedule_replan(d, "configuration reloaded");
 }
@@ -554,14 +518,12 @@ void limber_schedule_stop(struct limber_daemon *d) {
         d->plan_timer = sd_event_source_unref(d->plan_timer);
         d->busy_settle_timer = sd_event_source_unref(d->busy_settle_timer);
         unwatch_busy(d);
-        limber_http_free(d->http);
-        d->http = NULL;
+        limber_serve_stop(d);
         limber_plan_free(&d->plan);
         limber_routines_clear(&d->routines);
         free(d->busy);
         d->busy = NULL;
         free(d->feed_path);
-        free(d->feed_url);
         free(d->tzid);
-        d->feed_path = d->feed_url = d->tzid = NULL;
+        d->feed_path = d->tzid = NULL;
 }

@@ -578,6 +578,38 @@ int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_
         return 0;
 }
 
+int limber_store_get_meta(struct limber_store *s, const char *key, char *ret, size_t size) {
+        sqlite3_stmt *st = NULL;
+        int rc, r;
+
+        rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return failure(rc);
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                snprintf(ret, size, "%s", or_str((const char *) sqlite3_column_text(st, 0), ""));
+                r = 0;
+        } else
+                r = rc == SQLITE_DONE ? -ENOENT : failure(rc);
+        sqlite3_finalize(st);
+        return r;
+}
+
+int limber_store_set_meta(struct limber_store *s, const char *key, const char *value) {
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : failure(rc);
+}
+
 int limber_store_random_value(struct limber_store *s, const char *key, char ret[static LIMBER_ID_LEN + 1]) {
         sqlite3_stmt *st = NULL;
         int rc, r = 0;

@@ -54,5 +54,10 @@ int limber_store_add_session(struct limber_store *s, const struct limber_session
 /* A random 128-bit value in hex, made on first use and kept under key. */
 int limber_store_random_value(struct limber_store *s, const char *key, char ret[static LIMBER_ID_LEN + 1]);
 
+/* A value kept under key in the meta table: get copies it into ret (0) or returns
+ * -ENOENT when there is none; set replaces it, durably. */
+int limber_store_get_meta(struct limber_store *s, const char *key, char *ret, size_t size);
+int limber_store_set_meta(struct limber_store *s, const char *key, const char *value);
+
 /* The last SQLite error, for log messages. */
 const char *limber_store_error(struct limber_store *s);

@@ -55,6 +55,11 @@ def main():
         for f in expected:
             check(os.path.exists(os.path.join(prefix, f)), f"{f} was not installed")
         limberd = os.path.join(prefix, "bin/limberd")
+        for page, path in (("man5/limber.conf.5", "share/limber/limber.conf"),
+                           ("man1/limberd.1", "share/dbus-1/interfaces/io.github.limber.Limber1.xml")):
+            text = open(os.path.join(prefix, "share/man", page)).read().replace("\\&", "")  # scdoc's \& after dots
+            check(os.path.join(prefix, path) in text, f"{page} does not name {path} under the prefix")
+            check("/usr/share/" not in text, f"{page} names /usr/share whatever the prefix")
 
         unit = open(os.path.join(prefix, "lib/systemd/user/limberd.service")).read()
         check(f"ExecStart={limberd}\n" in unit, "the unit's ExecStart does not honour the prefix")

@@ -30,6 +30,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
+import plugintest  # noqa: E402
 from plugintest import NOT_A_DURATION, invalid_value  # noqa: E402
 
 TEST_USER = 'limber-test'
@@ -193,6 +194,39 @@ def without_display(ctx, plugin):
         check_equal(d.stop(), 0, f'exit status of limberd with idle_after = {value}')
 
 
+def display_appears(ctx, desk, user, plugin, args):
+    """A limberd started before the compositor exported WAYLAND_DISPLAY (at login, or by a
+    bus call) starts its wayland plugin once the user manager has it: at once where the
+    manager announces its Environment (PropertiesChanged), and on Reload where it does
+    not (systemd 252). The manager is a stand-in; the compositor is the real sway."""
+    try:
+        plugintest.require_standins()
+    except harness.Skip as e:
+        harness.log(f'not checked: a display that appears later ({e})')
+        return
+    for announce in (True, False):
+        bus = ctx.bus(all_users=user is not None)
+        manager = plugintest.StandIn(ctx, bus, 'systemd1', 'org.freedesktop.systemd1')
+        d = ctx.daemon(bus, config=CONFIG, args=args, user=user.pw_name if user else None,
+                       env={'WAYLAND_DISPLAY': ''})
+        os.symlink(plugin, os.path.join(d.plugin_dir, 'wayland.so'))
+        d.start()
+        d.wait_stderr(r'plugin wayland: WAYLAND_DISPLAY is not set')
+        harness.wait_until(lambda: manager.control('Calls', 's', 'Get') == [1], 10,
+                           what='limberd to read the manager\'s Environment at start')
+        check_equal(d.get_property('Plugins'), [['wayland', 'failed']], 'Plugins before the session has a display')
+
+        manager.control('SetEnvironment', 'asb', 1, f'WAYLAND_DISPLAY={desk.display}', announce)
+        how = 'PropertiesChanged' if announce else 'Reload'
+        if not announce:
+            check_equal(d.call('Reload'), [], 'Reload once the session has a display')
+        harness.wait_until(lambda: d.get_property('Plugins') == [['wayland', 'running']], 10,
+                           what=f'the wayland plugin to run after {how} with WAYLAND_DISPLAY')
+        d.wait_stderr(rf'The session\'s WAYLAND_DISPLAY is now {re.escape(desk.display)}')
+        d.wait_stderr(r'plugin wayland: watching the seat through')
+        check_equal(d.stop(), 0, f'exit status of limberd after {how}')
+
+
 def test(ctx):
     plugin = plugin_path()
     without_display(ctx, plugin)
@@ -209,6 +243,7 @@ def test(ctx):
         os.environ['LIMBERD'] = limberd     # what the harness runs
         args = ['--routine-dir', routines]  # the last one counts
     desk.start_sway()
+    display_appears(ctx, desk, user, plugin, args)
 
     bus = ctx.bus(all_users=user is not None)
     monitor = ctx.monitor(bus)

@@ -118,7 +118,8 @@ static void check_defaults(const struct limber_config *c) {
         CHECK_STR(c->feed.path, NULL);
         CHECK_INT(c->feed.http.enabled, true);
         CHECK_STR(c->feed.http.host, "127.0.0.1");
-        CHECK_INT(c->feed.http.port, 8737);
+        CHECK_INT(c->feed.http.own_port, true);
+        CHECK_INT(c->feed.http.port, 0);
         CHECK_U64(c->feed.alarm, 10 * USEC_PER_MIN);
         CHECK_STR(c->feed.name, "Limber");
 

@@ -25,7 +25,7 @@
 #define WHY_RANGE        "out of range"
 #define WHY_BOOL         "expected true or false"
 #define WHY_UINT         "expected a whole number"
-#define WHY_LISTEN_SHAPE "expected ADDRESS:PORT or off"
+#define WHY_LISTEN_SHAPE "expected ADDRESS, ADDRESS:PORT or off"
 #define WHY_LISTEN_V6    "expected [ADDRESS]:PORT"
 #define WHY_LISTEN_NOHOST "expected a numeric address before the port"
 #define WHY_LISTEN_ADDR  "the address must be a numeric IPv4 or IPv6 address"
@@ -351,11 +351,12 @@ static void test_listen(void) {
 
                 { "",                   -EINVAL, false, NULL, 0, false, WHY_LISTEN_SHAPE },
                 { "on",                 -EINVAL, false, NULL, 0, false, WHY_LISTEN_SHAPE },
-                { "127.0.0.1",          -EINVAL, false, NULL, 0, false, WHY_LISTEN_SHAPE },
                 { "8737",               -EINVAL, false, NULL, 0, false, WHY_LISTEN_SHAPE },
                 { ":8737",              -EINVAL, false, NULL, 0, false, WHY_LISTEN_NOHOST },
                 { "[]:8737",            -EINVAL, false, NULL, 0, false, WHY_LISTEN_NOHOST },
-                { "[::1]",              -EINVAL, false, NULL, 0, false, WHY_LISTEN_V6 },
+                { "[127.0.0.1]",        -EINVAL, false, NULL, 0, false, WHY_LISTEN_V6 },
+                { "[::1",               -EINVAL, false, NULL, 0, false, WHY_LISTEN_V6 },
+                { "127.0.0.1x",         -EINVAL, false, NULL, 0, false, WHY_LISTEN_SHAPE },
                 { "[::1]8737",          -EINVAL, false, NULL, 0, false, WHY_LISTEN_V6 },
                 { "[::1:8737",          -EINVAL, false, NULL, 0, false, WHY_LISTEN_V6 },
                 { "localhost:8737",     -EINVAL, false, NULL, 0, false, WHY_LISTEN_ADDR },
@@ -386,6 +387,41 @@ static void test_listen(void) {
                         CHECK_STR(l.host, "sentinel");
                         CHECK_INT(l.port, 4242);
                 }
+        }
+        CHECK_CONTEXT_CLEAR();
+}
+
+/* An address alone asks for a port of limber's own; with a port it is used as given. */
+static void test_listen_own_port(void) {
+        static const struct {
+                const char *s;
+                const char *host;
+                bool own;
+                bool loopback;
+        } tests[] = {
+                { "127.0.0.1",          "127.0.0.1", true, true },
+                { "127.0.0.2",          "127.0.0.2", true, true },
+                { "::1",                "::1", true, true },
+                { "[::1]",              "::1", true, true },
+                { "0.0.0.0",            "0.0.0.0", true, false },
+                { "fe80::8737",         "fe80::8737", true, false },
+                { "127.0.0.1:8737",     "127.0.0.1", false, true },
+                { "127.0.0.1:0",        "127.0.0.1", false, true },
+                { "[::1]:8737",         "::1", false, true },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+                struct limber_listen l = { .enabled = false, .host = "sentinel", .port = 4242, .own_port = true };
+                const char *why = NULL;
+
+                CHECK_CONTEXT("listen '%s'", tests[i].s);
+                CHECK_INT(limber_parse_listen(tests[i].s, &l, &why), 0);
+                CHECK_INT(l.enabled, true);
+                CHECK_STR(l.host, tests[i].host);
+                CHECK_INT(l.own_port, tests[i].own);
+                if (tests[i].own)
+                        CHECK_INT(l.port, 0);
+                CHECK_INT(limber_listen_is_loopback(&l), tests[i].loopback);
         }
         CHECK_CONTEXT_CLEAR();
 }
@@ -477,6 +513,7 @@ int main(void) {
         test_uint();
         test_double();
         test_listen();
+        test_listen_own_port();
         test_loopback();
         test_format_duration();
         return check_summary("test-parse");
