@@ -84,12 +84,12 @@ int ctl_check_idle(const struct ctl_options *o, char **args) {
 }
 
 /* CompleteSession and SkipSession: no reply, nothing printed. */
-static int outcome(sd_bus *bus, const char *method, const char *id_arg) {
+static int outcome(sd_bus *bus, usec_t now, const char *method, const char *id_arg) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         char *id = NULL;
         int r;
 
-        r = ctl_resolve_id(bus, id_arg, &id);
+        r = ctl_resolve_id(bus, id_arg, now, &id);
         if (r != CTL_EXIT_OK)
                 return r;
         r = ctl_call(bus, method, &reply, "s", id);
@@ -98,11 +98,11 @@ static int outcome(sd_bus *bus, const char *method, const char *id_arg) {
 }
 
 int ctl_cmd_complete(sd_bus *bus, const struct ctl_options *o, char **args) {
-        return outcome(bus, "CompleteSession", args[0]);
+        return outcome(bus, o->now, "CompleteSession", args[0]);
 }
 
 int ctl_cmd_skip(sd_bus *bus, const struct ctl_options *o, char **args) {
-        return outcome(bus, "SkipSession", args[0]);
+        return outcome(bus, o->now, "SkipSession", args[0]);
 }
 
 int ctl_cmd_snooze(sd_bus *bus, const struct ctl_options *o, char **args) {
@@ -119,7 +119,7 @@ int ctl_cmd_snooze(sd_bus *bus, const struct ctl_options *o, char **args) {
                 if (r != CTL_EXIT_OK)
                         return r;
         }
-        r = ctl_resolve_id(bus, args[0], &id);
+        r = ctl_resolve_id(bus, args[0], o->now, &id);
         if (r != CTL_EXIT_OK)
                 return r;
         r = ctl_call(bus, "SnoozeSession", &reply, "st", id, (uint64_t) by);

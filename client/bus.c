@@ -1,5 +1,11 @@
-/* limberctl's side of the bus: connecting, calling limberd, turning its errors into
- * exit statuses, and reading its properties and sessions into structs. */
+/* limberctl's side of the bus: connecting, starting limberd when it is not running,
+ * calling it, turning its errors into exit statuses, and reading its properties and
+ * sessions into structs.
+ *
+ * No call to limberd asks the bus to start it (auto-start is off on every message):
+ * a unit that cannot start would make each call wait for the bus's 25 s timeout.
+ * Starting is one StartServiceByName with a timeout of a few seconds, before the first
+ * call, and its failure is said in one line. */
 #include "limberctl.h"
 
 #include <errno.h>
@@ -13,9 +19,20 @@
 #define LIMBER_INTERFACE "io.github.limber.Limber1"
 #define LIMBER_ERROR_NO_SUCH_SESSION "io.github.limber.Limber1.Error.NoSuchSession"
 
+#define DBUS_NAME "org.freedesktop.DBus"
+#define DBUS_PATH "/org/freedesktop/DBus"
+
+/* How long D-Bus activation may take: limberd is ready within a second when it can
+ * start at all. */
+#define START_TIMEOUT (5 * USEC_PER_SEC)
+
 static int not_running(void) {
-        fputs("limberctl: limberd is not running on the session bus "
-              "(start it with: systemctl --user start limberd)\n", stderr);
+        fputs("limberctl: " CTL_NOT_RUNNING " (" CTL_SEE_STATUS ")\n", stderr);
+        return CTL_EXIT_NOT_RUNNING;
+}
+
+static int start_failed(const char *why) {
+        fprintf(stderr, "limberctl: limberd could not be started: %s (" CTL_SEE_STATUS ")\n", why);
         return CTL_EXIT_NOT_RUNNING;
 }
 
@@ -42,6 +59,57 @@ int ctl_bus_connect(sd_bus **ret) {
         return CTL_EXIT_OK;
 }
 
+int ctl_bus_has_limberd(sd_bus *bus, bool *ret) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        int has = 0, r;
+
+        r = sd_bus_call_method(bus, DBUS_NAME, DBUS_PATH, DBUS_NAME, "NameHasOwner", &error, &reply, "s",
+                               LIMBER_NAME);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "b", &has);
+        sd_bus_message_unref(reply);
+        if (r < 0) {
+                fprintf(stderr, "limberctl: cannot ask the bus about limberd: %s\n",
+                        sd_bus_error_is_set(&error) ? error.message : strerror(-r));
+                sd_bus_error_free(&error);
+                return CTL_EXIT_NOT_RUNNING;
+        }
+        *ret = has;
+        return CTL_EXIT_OK;
+}
+
+int ctl_bus_start(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        bool running;
+        char why[64];
+        int r;
+
+        r = ctl_bus_has_limberd(bus, &running);
+        if (r != CTL_EXIT_OK || running)
+                return r;
+
+        r = sd_bus_message_new_method_call(bus, &m, DBUS_NAME, DBUS_PATH, DBUS_NAME, "StartServiceByName");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "su", LIMBER_NAME, 0);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, START_TIMEOUT, &error, &reply);
+        if (r >= 0)
+                return CTL_EXIT_OK;
+
+        if (sd_bus_error_has_name(&error, SD_BUS_ERROR_SERVICE_UNKNOWN))
+                r = not_running();
+        else if (r == -ETIMEDOUT) {
+                snprintf(why, sizeof why, "no answer within %llu s",
+                         (unsigned long long) (START_TIMEOUT / USEC_PER_SEC));
+                r = start_failed(why);
+        } else
+                r = start_failed(sd_bus_error_is_set(&error) && error.message ? error.message : strerror(-r));
+        sd_bus_error_free(&error);
+        return r;
+}
+
 static bool has_prefix(const char *s, const char *prefix) {
         return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
@@ -52,11 +120,8 @@ static int call_failed(const char *method, int r, const sd_bus_error *error) {
             sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                 return not_running();
         /* D-Bus activation found a service file, but limberd did not come up. */
-        if (has_prefix(error->name, "org.freedesktop.DBus.Error.Spawn.")) {
-                fprintf(stderr, "limberctl: limberd could not be started: %s\n",
-                        error->message ? error->message : error->name);
-                return not_running();
-        }
+        if (has_prefix(error->name, "org.freedesktop.DBus.Error.Spawn."))
+                return start_failed(error->message ? error->message : error->name);
         if (sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD))
                 fprintf(stderr, "limberctl: limberd does not offer %s: it is older than limberctl (%s)\n",
                         method, error->message ? error->message : error->name);
@@ -67,17 +132,43 @@ static int call_failed(const char *method, int r, const sd_bus_error *error) {
         return CTL_EXIT_DAEMON;
 }
 
+/* A call to limberd that never starts it. */
+static int new_call(sd_bus *bus, sd_bus_message **ret, const char *interface, const char *method) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, LIMBER_NAME, LIMBER_PATH, interface, method);
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, false);
+        if (r < 0)
+                return r;
+        *ret = m;
+        m = NULL;
+        return 0;
+}
+
 static int call_va(sd_bus *bus, const char *interface, const char *method, sd_bus_error *error,
                    sd_bus_message **reply, const char *types, va_list ap) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, LIMBER_NAME, LIMBER_PATH, interface, method);
+        r = new_call(bus, &m, interface, method);
         if (r >= 0 && types)
                 r = sd_bus_message_appendv(m, types, ap);
         if (r < 0)
                 return r;
         return sd_bus_call(bus, m, 0, error, reply);
+}
+
+static int call_interface(sd_bus *bus, const char *interface, const char *method, sd_bus_error *error,
+                          sd_bus_message **reply, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = call_va(bus, interface, method, error, reply, types, ap);
+        va_end(ap);
+        return r;
 }
 
 int ctl_call(sd_bus *bus, const char *method, sd_bus_message **reply, const char *types, ...) {
@@ -265,8 +356,8 @@ int ctl_get_status(sd_bus *bus, struct ctl_status *ret) {
         struct ctl_status s = { 0 };
         int r;
 
-        r = sd_bus_call_method(bus, LIMBER_NAME, LIMBER_PATH, "org.freedesktop.DBus.Properties", "GetAll",
-                               &error, &s.reply, "s", LIMBER_INTERFACE);
+        r = call_interface(bus, "org.freedesktop.DBus.Properties", "GetAll", &error, &s.reply, "s",
+                           LIMBER_INTERFACE);
         if (r < 0) {
                 r = call_failed("GetAll", r, &error);
                 sd_bus_error_free(&error);
@@ -292,8 +383,7 @@ static int get_session(sd_bus *bus, const char *id, struct ctl_session *ret, boo
 
         if (found)
                 *found = false;
-        r = sd_bus_call_method(bus, LIMBER_NAME, LIMBER_PATH, LIMBER_INTERFACE, "GetSession", &error, &s.reply,
-                               "s", id);
+        r = call_interface(bus, LIMBER_INTERFACE, "GetSession", &error, &s.reply, "s", id);
         if (r < 0) {
                 r = found && sd_bus_error_has_name(&error, LIMBER_ERROR_NO_SUCH_SESSION)
                                 ? CTL_EXIT_OK : call_failed("GetSession", r, &error);
@@ -322,29 +412,64 @@ int ctl_get_session(sd_bus *bus, const char *id, struct ctl_session *ret) {
         return get_session(bus, id, ret, NULL);
 }
 
-int ctl_resolve_id(sd_bus *bus, const char *id, char **ret) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        char *next = NULL;
+bool ctl_session_due(const struct ctl_session *s, usec_t now) {
+        return s->start <= now && now < s->end &&
+               (strcmp(s->status, "planned") == 0 || strcmp(s->status, "snoozed") == 0);
+}
+
+/* "due": the session under way, never one still to come, so that a click on a status
+ * bar cannot record an outcome for a session that has not begun. */
+static int resolve_due(sd_bus *bus, usec_t now, char **ret) {
+        struct ctl_status s;
+        struct ctl_session session;
+        char when[CTL_TIME_MAX];
+        bool found = false;
         int r;
 
+        r = ctl_get_status(bus, &s);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (s.next_id[0] != '\0')
+                r = ctl_find_session(bus, s.next_id, &session, &found);
+        ctl_status_done(&s);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (!found) {
+                fputs("limberctl: nothing is due now: no session is under way or planned\n", stderr);
+                return CTL_EXIT_DAEMON;
+        }
+        if (!ctl_session_due(&session, now)) {
+                fprintf(stderr, "limberctl: nothing is due now: the next session, '%s', starts %s\n", session.title,
+                        ctl_format_time(session.start, when));
+                ctl_session_done(&session);
+                return CTL_EXIT_DAEMON;
+        }
+        *ret = strdup(session.id);
+        ctl_session_done(&session);
+        return *ret ? CTL_EXIT_OK : CTL_EXIT_DAEMON;
+}
+
+int ctl_resolve_id(sd_bus *bus, const char *id, usec_t now, char **ret) {
+        struct ctl_status s;
+        int r;
+
+        if (strcmp(id, "due") == 0)
+                return resolve_due(bus, now, ret);
         if (strcmp(id, "next") != 0) {
                 *ret = strdup(id);
                 return *ret ? CTL_EXIT_OK : CTL_EXIT_DAEMON;
         }
-        r = sd_bus_get_property_string(bus, LIMBER_NAME, LIMBER_PATH, LIMBER_INTERFACE, "NextSessionId", &error,
-                                       &next);
-        if (r < 0) {
-                r = call_failed("NextSessionId", r, &error);
-                sd_bus_error_free(&error);
+        r = ctl_get_status(bus, &s);
+        if (r != CTL_EXIT_OK)
                 return r;
-        }
-        if (next[0] == '\0') {
-                free(next);
+        if (s.next_id[0] == '\0') {
+                ctl_status_done(&s);
                 fputs("limberctl: no session is under way or planned\n", stderr);
                 return CTL_EXIT_DAEMON;
         }
-        *ret = next;
-        return CTL_EXIT_OK;
+        *ret = strdup(s.next_id);
+        ctl_status_done(&s);
+        return *ret ? CTL_EXIT_OK : CTL_EXIT_DAEMON;
 }
 
 void ctl_status_done(struct ctl_status *s) {
@@ -421,7 +546,12 @@ static int json_elements(FILE *f, sd_bus_message *m, bool dict) {
                         r = sd_bus_message_peek_type(m, &type, &contents);
                 if (r < 0)
                         return r;
-                if (type == 's' || type == 'o' || type == 'g')
+                if (type == 's') {
+                        const char *key;
+                        r = sd_bus_message_read_basic(m, 's', &key);
+                        if (r >= 0)
+                                ctl_json_key(f, key);
+                } else if (type == 'o' || type == 'g')
                         r = json_basic(f, m, type);
                 else {
                         fputc('"', f);
@@ -440,7 +570,8 @@ static int json_elements(FILE *f, sd_bus_message *m, bool dict) {
         return r < 0 ? r : 0;
 }
 
-/* Arrays and structs as JSON arrays, dicts as objects, variants as what they hold. */
+/* Arrays and structs as JSON arrays, dicts as objects (their D-Bus names in snake_case,
+ * as every --json of limberctl spells its keys), variants as what they hold. */
 static int json_value(FILE *f, sd_bus_message *m) {
         const char *contents;
         char type;

@@ -1,4 +1,4 @@
-/* Writing JSON, and escaping text for the Pango markup waybar reads. D-Bus strings are
+/* Writing JSON, keys in snake_case, and escaping text for the Pango markup waybar reads. D-Bus strings are
  * valid UTF-8 already, so only quotes, backslashes and control characters need care. */
 #include "limberctl.h"
 
@@ -37,6 +37,26 @@ void ctl_json_string(FILE *f, const char *s) {
                         else
                                 fputc(*p, f);
                 }
+        fputc('"', f);
+}
+
+void ctl_json_key(FILE *f, const char *name) {
+        fputc('"', f);
+        for (const char *p = name; *p; p++) {
+                bool upper = *p >= 'A' && *p <= 'Z';
+                /* A word starts at a capital after a small letter or a digit, and at the last
+                 * capital of a run that a small letter follows: "FeedURLPath" is feed_url_path. */
+                if (upper && p > name &&
+                    ((p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= '0' && p[-1] <= '9') ||
+                     (p[-1] >= 'A' && p[-1] <= 'Z' && p[1] >= 'a' && p[1] <= 'z')))
+                        fputc('_', f);
+                if (upper)
+                        fputc(*p - 'A' + 'a', f);
+                else if (*p == '"' || *p == '\\' || (unsigned char) *p < 0x20)
+                        fputc('_', f);
+                else
+                        fputc(*p, f);
+        }
         fputc('"', f);
 }
 

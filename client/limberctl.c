@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "limber-build.h"
+#include "version.h"
 
 enum {
         OPT_JSON = 1 << 0,
@@ -30,6 +30,7 @@ enum {
         OPT_AT = 1 << 3,
         OPT_DISTANCE = 1 << 4,
         OPT_TITLE = 1 << 5,
+        OPT_FOLLOW = 1 << 6,
 };
 
 enum {
@@ -62,10 +63,11 @@ static const struct command commands[] = {
           OPT_AT | OPT_DISTANCE | OPT_TITLE, DEFAULT_FROM_NONE, ctl_check_log, ctl_cmd_log },
         { "idle", "idle on|off", 1, 1, 0, DEFAULT_FROM_NONE, ctl_check_idle, ctl_cmd_idle },
         { "feed", "feed", 0, 0, 0, DEFAULT_FROM_NONE, NULL, ctl_cmd_feed },
-        { "waybar", "waybar", 0, 0, 0, DEFAULT_FROM_NONE, NULL, ctl_cmd_waybar },
+        { "waybar", "waybar [--follow]", 0, 0, OPT_FOLLOW, DEFAULT_FROM_NONE, NULL, ctl_cmd_waybar },
 };
 
-static const char *const option_names[] = { "--json", "--from", "--until", "--at", "--distance", "--title" };
+static const char *const option_names[] = { "--json", "--from", "--until", "--at", "--distance", "--title",
+                                            "--follow" };
 
 static void help(void) {
         printf("Usage: limberctl [OPTION]... [COMMAND [ARGUMENT]...]\n"
@@ -76,25 +78,29 @@ static void help(void) {
                "  next                    the session under way or coming next, with its steps\n"
                "  list                    sessions from the start of today on\n"
                "  activities              activities of the last 7 days\n"
-               "  complete ID             mark a session done\n"
+               "  complete ID             mark a session done (ID 'due': the one under way)\n"
                "  skip ID                 skip a session\n"
                "  snooze ID [DURATION]    put a session off (by default as long as limberd says)\n"
                "  log KIND DURATION       record an activity that just ended\n"
                "  idle on|off             tell limberd you went idle or came back\n"
                "  feed                    the calendar feed's file and webcal:// URL\n"
                "  waybar                  one line of JSON for a waybar custom module\n"
+               "  waybar --follow         a line at start and one on every change, until stopped\n"
                "\n"
                "Options:\n"
-               "      --json              print JSON (status, next, list, activities)\n"
+               "      --json              print JSON, keys in snake_case (status, next, list,\n"
+               "                          activities)\n"
                "      --from=TIME         list from TIME (list, activities)\n"
                "      --until=TIME        list up to TIME, excluded (list, activities)\n"
                "      --at=TIME           when the activity began (log)\n"
                "      --distance=KM       how far, in kilometres (log)\n"
                "      --title=TEXT        a title for the activity (log)\n"
+               "      --follow            keep printing as things change (waybar)\n"
                "  -h, --help              print this help and exit\n"
                "      --version           print the version and exit\n"
                "\n"
-               "ID is a session id from 'limberctl list', or 'next'.\n"
+               "ID is a session id from 'limberctl list', 'due' (the session under way, an error\n"
+               "when there is none) or 'next' (the session under way or coming next).\n"
                "TIME is now, today, yesterday, tomorrow, HH:MM, YYYY-MM-DD or 'YYYY-MM-DD HH:MM',\n"
                "in local time. DURATION is such as 45s, 10min or '1h 30min'.\n"
                "KIND is run, walk, ride, swim, hike, strength, yoga or other.\n"
@@ -145,7 +151,7 @@ static usec_t now_usec(void) {
 /* Parses the options into o and the bits of those given into *given; leaves the
  * positional arguments in argv[optind..]. Returns an exit status, or -1 to go on. */
 static int parse_options(int argc, char *argv[], struct ctl_options *o, unsigned *given) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_FROM, ARG_UNTIL, ARG_AT, ARG_DISTANCE, ARG_TITLE };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_FROM, ARG_UNTIL, ARG_AT, ARG_DISTANCE, ARG_TITLE, ARG_FOLLOW };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -155,6 +161,7 @@ static int parse_options(int argc, char *argv[], struct ctl_options *o, unsigned
                 { "at", required_argument, NULL, ARG_AT },
                 { "distance", required_argument, NULL, ARG_DISTANCE },
                 { "title", required_argument, NULL, ARG_TITLE },
+                { "follow", no_argument, NULL, ARG_FOLLOW },
                 { 0 },
         };
         int c, r;
@@ -167,7 +174,7 @@ static int parse_options(int argc, char *argv[], struct ctl_options *o, unsigned
                         help();
                         return CTL_EXIT_OK;
                 case ARG_VERSION:
-                        printf("limberctl %s\n", LIMBER_VERSION);
+                        fputs(LIMBER_VERSION_TEXT("limberctl"), stdout);
                         return CTL_EXIT_OK;
                 case ARG_JSON:
                         o->json = true;
@@ -198,6 +205,10 @@ static int parse_options(int argc, char *argv[], struct ctl_options *o, unsigned
                                 r = ctl_usage_error("the --title is empty");
                         o->title = optarg;
                         *given |= OPT_TITLE;
+                        break;
+                case ARG_FOLLOW:
+                        o->follow = true;
+                        *given |= OPT_FOLLOW;
                         break;
                 case ':':
                         return ctl_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -272,7 +283,11 @@ int main(int argc, char *argv[]) {
         r = ctl_bus_connect(&bus);
         if (r != CTL_EXIT_OK)
                 return r;
-        r = cmd->run(bus, &o, args);
+        /* --follow waits for limberd rather than giving up on it. */
+        if (!o.follow)
+                r = ctl_bus_start(bus);
+        if (r == CTL_EXIT_OK)
+                r = cmd->run(bus, &o, args);
         if (fflush(stdout) != 0 && r == CTL_EXIT_OK) {
                 fprintf(stderr, "limberctl: cannot write the output: %s\n", strerror(errno));
                 r = CTL_EXIT_DAEMON;

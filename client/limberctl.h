@@ -21,12 +21,17 @@ enum {
         CTL_EXIT_NOT_RUNNING = 3,       /* no limberd on the session bus, nor a way to start one */
 };
 
+/* What limberctl says when limberd is not there, and where to look. */
+#define CTL_NOT_RUNNING "limberd is not running on the session bus"
+#define CTL_SEE_STATUS "see: systemctl --user status limberd; journalctl --user -u limberd"
+
 /* The built-in [mobility] max_sitting, for a limberd too old to publish SittingLimit. */
 #define CTL_DEFAULT_SITTING_LIMIT (30 * USEC_PER_MIN)
 
 struct ctl_options {
         bool json;
         bool color;
+        bool follow;
         bool have_from, have_until, have_at;
         usec_t from, until, at;
         bool have_distance;
@@ -82,13 +87,20 @@ struct ctl_session {
 
 /* Each returns an exit status, having printed what went wrong. */
 int ctl_bus_connect(sd_bus **ret);
+/* Whether limberd owns its name on the bus now. */
+int ctl_bus_has_limberd(sd_bus *bus, bool *ret);
+/* Starts limberd through D-Bus activation unless it runs, waiting a few seconds at most. */
+int ctl_bus_start(sd_bus *bus);
 int ctl_call(sd_bus *bus, const char *method, sd_bus_message **reply, const char *types, ...);
 int ctl_get_status(sd_bus *bus, struct ctl_status *ret);
 int ctl_get_session(sd_bus *bus, const char *id, struct ctl_session *ret);
 /* Like ctl_get_session, but *found is false, and nothing printed, when the id is unknown. */
 int ctl_find_session(sd_bus *bus, const char *id, struct ctl_session *ret, bool *found);
-/* Resolves the id "next" to the session under way or next; other ids stay as they are. */
-int ctl_resolve_id(sd_bus *bus, const char *id, char **ret);
+/* Resolves the id "next" to the session under way or next, and "due" to the session
+ * under way (an error when none is); other ids stay as they are. */
+int ctl_resolve_id(sd_bus *bus, const char *id, usec_t now, char **ret);
+/* Whether the session is under way at now and has no outcome yet. */
+bool ctl_session_due(const struct ctl_session *s, usec_t now);
 
 void ctl_status_done(struct ctl_status *s);
 /* SittingLimit, or the built-in default when limberd does not say. */
@@ -118,13 +130,17 @@ char *ctl_format_range(usec_t start, usec_t end, char buf[static CTL_TIME_MAX]);
 /* When the next session starts, as short as it can be said from now: "18:30" today,
  * "Tue 18:30" within a week, else "Mon 30 Nov 18:30". */
 char *ctl_format_when(usec_t t, usec_t now, char buf[static CTL_TIME_MAX]);
-/* A span in whole minutes, the way limber.conf spells it: "0min", "45min", "1h 5min". */
+/* A span the way limber.conf spells it, in whole minutes ("45min", "1h 5min"), or in
+ * whole seconds under a minute ("0s", "45s"). */
 char *ctl_format_minutes(usec_t d, char buf[static CTL_TIME_MAX]);
 
 /* --- json.c: writing JSON --- */
 
 /* A string with its quotes, escaped as JSON requires. */
 void ctl_json_string(FILE *f, const char *s);
+/* A D-Bus name as a JSON object key in snake_case, as every --json of limberctl spells
+ * them: "NextSessionId" is "next_session_id", "distance_m" stays as it is. */
+void ctl_json_key(FILE *f, const char *name);
 /* A finite number in the shortest form that reads back the same; null otherwise. */
 void ctl_json_double(FILE *f, double d);
 /* Escapes &, < and > for Pango markup, as waybar reads its text; the caller frees. */

@@ -204,10 +204,5 @@ char *ctl_format_when(usec_t t, usec_t now, char buf[static CTL_TIME_MAX]) {
 }
 
 char *ctl_format_minutes(usec_t d, char buf[static CTL_TIME_MAX]) {
-        d -= d % USEC_PER_MIN;
-        if (d == 0) {
-                snprintf(buf, CTL_TIME_MAX, "0min");
-                return buf;
-        }
-        return limber_format_duration(d, buf, CTL_TIME_MAX);
+        return limber_format_span(d, buf, CTL_TIME_MAX);
 }

@@ -12,7 +12,7 @@
 
 #include "config.h"
 #include "daemon.h"
-#include "limber-build.h"
+#include "version.h"
 #include "log.h"
 #include "paths.h"
 
@@ -69,7 +69,7 @@ int main(int argc, char **argv) {
                 case OPT_CHECK_CONFIG: check_config = true; break;
                 case 'v': limber_log_set_verbose(true); break;
                 case OPT_VERSION:
-                        printf("limberd %s\n", LIMBER_VERSION);
+                        fputs(LIMBER_VERSION_TEXT("limberd"), stdout);
                         return EXIT_SUCCESS;
                 case 'h':
                         usage(stdout);

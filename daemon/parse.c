@@ -308,3 +308,7 @@ char *limber_format_duration(usec_t d, char *buf, unsigned size) {
                 snprintf(buf, size, "0s");
         return buf;
 }
+
+char *limber_format_span(usec_t d, char *buf, unsigned size) {
+        return limber_format_duration(d - d % (d < USEC_PER_MIN ? USEC_PER_SEC : USEC_PER_MIN), buf, size);
+}

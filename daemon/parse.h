@@ -46,3 +46,6 @@ bool limber_listen_is_loopback(const struct limber_listen *l);
 
 /* Formats a duration the way limber.conf spells it ("1h 30min"), for messages and limberctl. */
 char *limber_format_duration(usec_t d, char *buf, unsigned size);
+/* A span of time as a person reads it: whole minutes ("12min", "1h 5min"), and whole
+ * seconds under a minute ("45s"), so that a short span never reads "0min". */
+char *limber_format_span(usec_t d, char *buf, unsigned size);

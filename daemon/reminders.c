@@ -112,7 +112,7 @@ static int break_due(struct limber_daemon *d, usec_t now) {
         snprintf(s.routine, sizeof s.routine, "desk-break");
         char sat[32];
         snprintf(s.reason, sizeof s.reason, "sitting for %s",
-                 limber_format_duration((now - d->tracker.sitting_since) / USEC_PER_MIN * USEC_PER_MIN, sat, sizeof sat));
+                 limber_format_span(now - d->tracker.sitting_since, sat, sizeof sat));
 
         int r = limber_store_add_session(d->store, &s, limber_feed_title(&s, &d->routines), now);
         if (r < 0)

@@ -11,10 +11,32 @@
 #include "log.h"
 #include "parse.h"
 
+/* The longest line a routine may have, in bytes without its newline: a step is one
+ * line, and a careful one can run to a paragraph. */
+#define ROUTINE_MAX_LINE 4096
+#define TOO_LONG "line longer than 4096 bytes"
+
+/* Stands for a value too long for inih's line buffer (200 bytes in most builds): inih
+ * parses "key = MARK" and the handler takes the real value from long_value. */
+#define LONG_VALUE_MARK "\x1f"
+
 struct parse_state {
         struct limber_routine *r;
-        const char *error;      /* what the handler refused; inih knows the line */
+        FILE *file;
+        unsigned line;          /* the line the reader returned last */
+        char *buf;              /* that line, whole */
+        size_t buf_size;
+        char *long_value;       /* the value of that line, when inih got LONG_VALUE_MARK */
+        const char *error;      /* what was refused first, and on which line */
+        unsigned error_line;
 };
+
+static void refuse(struct parse_state *st, const char *error) {
+        if (!st->error) {
+                st->error = error;
+                st->error_line = st->line;
+        }
+}
 
 static int set_string(char **field, const char *value) {
         char *copy = strdup(value);
@@ -25,8 +47,21 @@ static int set_string(char **field, const char *value) {
         return 1;
 }
 
+static int handle(struct parse_state *st, const char *section, const char *name, const char *value);
+
 static int handler(void *user, const char *section, const char *name, const char *value) {
         struct parse_state *st = user;
+
+        if (st->long_value && strcmp(value, LONG_VALUE_MARK) == 0)
+                value = st->long_value;
+        int ok = handle(st, section, name, value);
+        /* inih refuses the line too, and returns its number; the reason is ours. */
+        if (!ok)
+                refuse(st, "out of memory");
+        return ok;
+}
+
+static int handle(struct parse_state *st, const char *section, const char *name, const char *value) {
         struct limber_routine *r = st->r;
 
         if (strcmp(section, "routine") == 0) {
@@ -37,17 +72,17 @@ static int handler(void *user, const char *section, const char *name, const char
                 if (strcmp(name, "minutes") == 0) {
                         const char *why;
                         if (limber_parse_uint(value, 1, 240, &r->minutes, &why) < 0) {
-                                st->error = "'minutes' must be a whole number from 1 to 240";
+                                refuse(st, "'minutes' must be a whole number from 1 to 240");
                                 return 0;
                         }
                         return 1;
                 }
-                st->error = "unknown key in [routine] (known: title, regions, minutes)";
+                refuse(st, "unknown key in [routine] (known: title, regions, minutes)");
                 return 0;
         }
         if (strcmp(section, "steps") == 0) {
                 if (strcmp(name, "step") != 0) {
-                        st->error = "unknown key in [steps] (each step is a 'step = ...' line)";
+                        refuse(st, "unknown key in [steps] (each step is a 'step = ...' line)");
                         return 0;
                 }
                 /* Kept NULL-terminated, as a strv for the bus. */
@@ -61,8 +96,74 @@ static int handler(void *user, const char *section, const char *name, const char
                 r->n_steps++;
                 return 1;
         }
-        st->error = "unknown section (known: [routine], [steps])";
+        refuse(st, "unknown section (known: [routine], [steps])");
         return 0;
+}
+
+/* What inih does to a value: the inline comment (" ;") off, then the blanks around. */
+static char *value_of(const char *p) {
+        p += strspn(p, " \t");
+        size_t n = strlen(p);
+        for (size_t i = 1; i < n; i++)
+                if (p[i] == ';' && (p[i - 1] == ' ' || p[i - 1] == '\t')) {
+                        n = i;
+                        break;
+                }
+        while (n > 0 && strchr(" \t\r\n", p[n - 1]))
+                n--;
+        return strndup(p, n);
+}
+
+/* Reads one line for inih, counting lines. A line longer than inih's buffer would
+ * reach it in pieces, the rest read as a line of its own; so it is read whole here,
+ * and inih gets "key = MARK" in its place, the value kept for the handler. A line
+ * longer than ROUTINE_MAX_LINE is refused at its own number. */
+static char *reader(char *str, int num, void *stream) {
+        struct parse_state *st = stream;
+
+        free(st->long_value);
+        st->long_value = NULL;
+
+        ssize_t len = getline(&st->buf, &st->buf_size, st->file);
+        if (len < 0)
+                return NULL;
+        st->line++;
+        if (len > 0 && st->buf[len - 1] == '\n')
+                st->buf[--len] = '\0';
+        if (len > 0 && st->buf[len - 1] == '\r')
+                st->buf[--len] = '\0';
+
+        const char *line = st->buf, *start = line + strspn(line, " \t");
+        if ((size_t) len + 2 <= (size_t) num) {
+                snprintf(str, (size_t) num, "%s\n", line);
+                return str;
+        }
+        if (strchr(";#", *start)) {
+                snprintf(str, (size_t) num, ";\n");    /* a long comment is still a comment */
+                return str;
+        }
+        if (len > ROUTINE_MAX_LINE) {
+                refuse(st, TOO_LONG);
+                snprintf(str, (size_t) num, "\n");
+                return str;
+        }
+
+        const char *equals = *start == '[' ? NULL : strpbrk(start, "=:");
+        size_t prefix = 0;
+        if (equals)
+                prefix = (size_t) (equals - line) + 1;          /* key = value */
+        else if (start > line)
+                prefix = (size_t) (start - line);               /* the last value, continued */
+        if (prefix == 0 || prefix + sizeof LONG_VALUE_MARK + 1 > (size_t) num) {
+                refuse(st, "syntax error: expected [section] or key = value");
+                snprintf(str, (size_t) num, "\n");
+                return str;
+        }
+        st->long_value = value_of(line + prefix);
+        if (!st->long_value)
+                return NULL;
+        snprintf(str, (size_t) num, "%.*s" LONG_VALUE_MARK "\n", (int) prefix, line);
+        return str;
 }
 
 int limber_routine_load_file(const char *path, struct limber_routine *ret, char **ret_error) {
@@ -81,20 +182,32 @@ int limber_routine_load_file(const char *path, struct limber_routine *ret, char 
         if (!r.name)
                 return -ENOMEM;
 
-        e = ini_parse(path, handler, &st);
+        st.file = fopen(path, "re");
+        e = st.file ? ini_parse_stream(reader, &st, handler, &st) : -1;
+        if (st.file)
+                fclose(st.file);
+        free(st.buf);
+        free(st.long_value);
         if (e < 0) {
                 if (asprintf(ret_error, "%s: %s", path, e == -1 ? "cannot read the file" : "out of memory") < 0)
                         *ret_error = NULL;
                 limber_routine_clear(&r);
                 return e == -1 ? -EIO : -ENOMEM;
         }
-        if (e == 0 && (!r.title || r.n_steps == 0))
-                st.error = !r.title ? "no 'title' in [routine]" : "no 'step' in [steps]";
-        if (e > 0 || st.error) {
-                const char *what = st.error ? st.error : "syntax error: expected [section] or key = value";
-                /* inih names the line it refused; a missing key has none. */
-                if ((e > 0 ? asprintf(ret_error, "%s:%d: %s", path, e, what)
-                           : asprintf(ret_error, "%s: %s", path, what)) < 0)
+        /* inih returns the first line it refused: a syntax error, unless the handler or
+         * the reader refused that line, or one before it, with a reason of their own. */
+        const char *what = st.error;
+        unsigned line = st.error_line;
+        if (e > 0 && (!st.error || (unsigned) e < st.error_line)) {
+                what = "syntax error: expected [section] or key = value";
+                line = (unsigned) e;
+        }
+        if (!what && (!r.title || r.n_steps == 0))
+                what = !r.title ? "no 'title' in [routine]" : "no 'step' in [steps]";
+        if (what) {
+                /* A missing key has no line. */
+                if ((line > 0 ? asprintf(ret_error, "%s:%u: %s", path, line, what)
+                              : asprintf(ret_error, "%s: %s", path, what)) < 0)
                         *ret_error = NULL;
                 limber_routine_clear(&r);
                 return -EINVAL;

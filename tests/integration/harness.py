@@ -307,6 +307,7 @@ class PrivateBus:
               '  <type>session</type>\n'
               '  <listen>unix:tmpdir={dir}</listen>\n'
               '  <auth>EXTERNAL</auth>\n'
+              '{servicedir}'
               '  <policy context="default">\n'
               '    <allow send_destination="*" eavesdrop="true"/>\n'
               '    <allow eavesdrop="true"/>\n'
@@ -315,14 +316,16 @@ class PrivateBus:
               '  </policy>\n'
               '</busconfig>\n')
 
-    def __init__(self, directory, timeout=10, all_users=False):
+    def __init__(self, directory, timeout=10, all_users=False, servicedir=None):
         """all_users: let every user connect, not only the one running the bus (for a
-        limberd run as another user)."""
+        limberd run as another user). servicedir: a folder of D-Bus service files the bus
+        activates from; none by default, so that nothing is started behind a test's back."""
         self.dir = directory
         os.makedirs(directory, exist_ok=True)
         self.config_path = os.path.join(directory, 'bus.conf')
         with open(self.config_path, 'w') as f:
-            f.write(self.CONFIG.format(dir=directory, users='    <allow user="*"/>\n' if all_users else ''))
+            f.write(self.CONFIG.format(dir=directory, users='    <allow user="*"/>\n' if all_users else '',
+                                       servicedir=f'  <servicedir>{servicedir}</servicedir>\n' if servicedir else ''))
         self.stderr_path = os.path.join(directory, 'dbus-daemon.stderr')
 
         rfd, wfd = os.pipe()
@@ -802,8 +805,9 @@ class Context:
             'XDG_RUNTIME_DIR': os.path.join(self.root, 'runtime'),
         }
 
-    def bus(self, all_users=False):
-        b = PrivateBus(os.path.join(self.root, f'bus{len(self.buses) + 1}'), all_users=all_users)
+    def bus(self, all_users=False, servicedir=None):
+        b = PrivateBus(os.path.join(self.root, f'bus{len(self.buses) + 1}'), all_users=all_users,
+                       servicedir=servicedir)
         self.buses.append(b)
         return b
 

@@ -87,8 +87,11 @@ static void test_format(void) {
         CHECK_STR(ctl_format_when(S(1796059800), MONDAY_10, buf), "Mon 30 Nov 18:30");
         CHECK_STR(ctl_format_when(S(1795455000 - 86400), MONDAY_10, buf), "Sun 22 Nov 18:30");
 
-        CHECK_STR(ctl_format_minutes(0, buf), "0min");
-        CHECK_STR(ctl_format_minutes(S(59), buf), "0min");
+        /* Under a minute in seconds, never "0min". */
+        CHECK_STR(ctl_format_minutes(0, buf), "0s");
+        CHECK_STR(ctl_format_minutes(S(59) + 999999, buf), "59s");
+        CHECK_STR(ctl_format_minutes(S(60), buf), "1min");
+        CHECK_STR(ctl_format_minutes(S(119), buf), "1min");
         CHECK_STR(ctl_format_minutes(S(12 * 60 + 30), buf), "12min");
         CHECK_STR(ctl_format_minutes(S(65 * 60), buf), "1h 5min");
 
@@ -111,7 +114,25 @@ static char *json_double(double d) {
         return buf;
 }
 
+static char *json_key(const char *s) {
+        static char buf[256];
+        FILE *f = fmemopen(buf, sizeof buf, "w");
+        ctl_json_key(f, s);
+        fclose(f);
+        return buf;
+}
+
 static void test_json(void) {
+        /* One key style in every --json: the D-Bus names in snake_case. */
+        CHECK_STR(json_key("NextSessionId"), "\"next_session_id\"");
+        CHECK_STR(json_key("Version"), "\"version\"");
+        CHECK_STR(json_key("WeekSmrDone"), "\"week_smr_done\"");
+        CHECK_STR(json_key("LastModified"), "\"last_modified\"");
+        CHECK_STR(json_key("FeedURLPath"), "\"feed_url_path\"");
+        CHECK_STR(json_key("Week2Minutes"), "\"week2_minutes\"");
+        CHECK_STR(json_key("distance_m"), "\"distance_m\"");
+        CHECK_STR(json_key("a\"b"), "\"a_b\"");
+
         CHECK_STR(json_string(""), "\"\"");
         CHECK_STR(json_string("Brisk walk"), "\"Brisk walk\"");
         CHECK_STR(json_string("a\"b\\c/d"), "\"a\\\"b\\\\c/d\"");

@@ -505,6 +505,29 @@ static void test_format_duration(void) {
         CHECK_INT(small[2], 'X');
 }
 
+/* Spans as a person reads them: whole minutes, and whole seconds under a minute. */
+static void test_format_span(void) {
+        static const struct {
+                usec_t d;
+                const char *s;
+        } tests[] = {
+                { 0, "0s" },
+                { 400 * USEC_PER_MSEC, "0s" },
+                { 3 * USEC_PER_SEC + 500 * USEC_PER_MSEC, "3s" },
+                { 59 * USEC_PER_SEC, "59s" },
+                { USEC_PER_MIN, "1min" },
+                { 12 * USEC_PER_MIN + 59 * USEC_PER_SEC, "12min" },
+                { 65 * USEC_PER_MIN + 30 * USEC_PER_SEC, "1h 5min" },
+        };
+        char buf[64];
+
+        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+                CHECK_CONTEXT("%s", tests[i].s);
+                CHECK_STR(limber_format_span(tests[i].d, buf, sizeof buf), tests[i].s);
+        }
+        CHECK_CONTEXT_CLEAR();
+}
+
 int main(void) {
         test_duration();
         test_window();
@@ -516,5 +539,6 @@ int main(void) {
         test_listen_own_port();
         test_loopback();
         test_format_duration();
+        test_format_span();
         return check_summary("test-parse");
 }

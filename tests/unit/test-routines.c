@@ -112,6 +112,87 @@ static void test_override_and_errors(const char *conf) {
         rmdir(dir);
 }
 
+static char *repeat(char c, size_t n) {
+        char *s = malloc(n + 1);
+        if (s) {
+                memset(s, c, n);
+                s[n] = '\0';
+        }
+        return s;
+}
+
+/* A step longer than inih's 200-byte line is one step, whole; a line past the limit is
+ * refused at its own number, and the lines after it keep theirs. */
+static void test_long_lines(void) {
+        char tmpl[] = "/tmp/limber-test-routines-XXXXXX";
+        char *dir = mkdtemp(tmpl);
+        char *step = repeat('x', 3000), *huge = repeat('y', 5000), *comment = repeat('c', 400);
+        char *text = NULL, *path = NULL, *expected = NULL, *error = NULL;
+        struct limber_routine x = { 0 };
+
+        CHECK(dir && step && huge && comment);
+        if (!dir || !step || !huge || !comment)
+                return;
+
+        /* Accepted: the long step and its inline comment dropped, as inih does for short ones. */
+        if (asprintf(&text, "[routine]\ntitle = Long\n; %s\n[steps]\nstep =  %s ; a note\nstep = short\n"
+                            "  %s\n", comment, step, step) >= 0)
+                path = write_file(dir, "long.ini", text);
+        CHECK_INT(limber_routine_load_file(path, &x, &error), 0);
+        CHECK_STR(error, NULL);
+        CHECK_INT(x.n_steps, 3);
+        if (x.n_steps == 3) {
+                CHECK_STR(x.steps[0], step);
+                CHECK_STR(x.steps[1], "short");
+                CHECK_STR(x.steps[2], step);  /* an indented line continues the last key */
+        }
+        limber_routine_clear(&x);
+        free(error);
+        error = NULL;
+        unlink(path);
+        free(path);
+        free(text);
+
+        static const struct {
+                const char *name, *format, *line, *message;
+        } bad[] = {
+                { "huge.ini", "[routine]\ntitle = X\n[steps]\nstep = a\nstep = %s\nstep = b\n", "5",
+                  "line longer than 4096 bytes" },
+                { "after.ini", "[routine]\ntitle = X\n[steps]\nstep = %.3000s\njunk\n", "5",
+                  "syntax error: expected [section] or key = value" },
+                { "key.ini", "[routine]\ntitle = X\n[steps]\nstep = a\n%.3000s\n", "5",
+                  "syntax error: expected [section] or key = value" },
+                { "colour.ini", "[routine]\ntitle = X\n[steps]\nstep = a\ncolour = %.300s\n", "5",
+                  "unknown key in [steps] (each step is a 'step = ...' line)" },
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                CHECK_CONTEXT("%s", bad[i].name);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+                if (asprintf(&text, bad[i].format, huge) < 0)
+                        continue;
+#pragma GCC diagnostic pop
+                path = write_file(dir, bad[i].name, text);
+                if (path && asprintf(&expected, "%s:%s: %s", path, bad[i].line, bad[i].message) >= 0) {
+                        CHECK_INT(limber_routine_load_file(path, &x, &error), -EINVAL);
+                        CHECK_STR(error, expected);
+                }
+                free(error);
+                error = NULL;
+                free(expected);
+                expected = NULL;
+                if (path)
+                        unlink(path);
+                free(path);
+                free(text);
+        }
+        CHECK_CONTEXT("%s", "");
+        free(step);
+        free(huge);
+        free(comment);
+        rmdir(dir);
+}
+
 int main(void) {
         const char *src = getenv("LIMBER_SOURCE_ROOT");
         char *conf;
@@ -121,6 +202,7 @@ int main(void) {
         }
         test_shipped(conf);
         test_override_and_errors(conf);
+        test_long_lines();
         free(conf);
         return check_summary("test-routines");
 }
