@@ -412,6 +412,20 @@ int ctl_get_session(sd_bus *bus, const char *id, struct ctl_session *ret) {
         return get_session(bus, id, ret, NULL);
 }
 
+int ctl_get_next_session(sd_bus *bus, struct ctl_session *ret, bool *found) {
+        struct ctl_status s;
+        int r;
+
+        *found = false;
+        r = ctl_get_status(bus, &s);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (s.next_id[0] != '\0')
+                r = ctl_find_session(bus, s.next_id, ret, found);
+        ctl_status_done(&s);
+        return r;
+}
+
 bool ctl_session_due(const struct ctl_session *s, usec_t now) {
         return s->start <= now && now < s->end &&
                (strcmp(s->status, "planned") == 0 || strcmp(s->status, "snoozed") == 0);
@@ -420,18 +434,12 @@ bool ctl_session_due(const struct ctl_session *s, usec_t now) {
 /* "due": the session under way, never one still to come, so that a click on a status
  * bar cannot record an outcome for a session that has not begun. */
 static int resolve_due(sd_bus *bus, usec_t now, char **ret) {
-        struct ctl_status s;
         struct ctl_session session;
         char when[CTL_TIME_MAX];
-        bool found = false;
+        bool found;
         int r;
 
-        r = ctl_get_status(bus, &s);
-        if (r != CTL_EXIT_OK)
-                return r;
-        if (s.next_id[0] != '\0')
-                r = ctl_find_session(bus, s.next_id, &session, &found);
-        ctl_status_done(&s);
+        r = ctl_get_next_session(bus, &session, &found);
         if (r != CTL_EXIT_OK)
                 return r;
         if (!found) {

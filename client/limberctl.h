@@ -96,6 +96,8 @@ int ctl_get_status(sd_bus *bus, struct ctl_status *ret);
 int ctl_get_session(sd_bus *bus, const char *id, struct ctl_session *ret);
 /* Like ctl_get_session, but *found is false, and nothing printed, when the id is unknown. */
 int ctl_find_session(sd_bus *bus, const char *id, struct ctl_session *ret, bool *found);
+/* The session under way or next (NextSessionId); *found is false when there is none. */
+int ctl_get_next_session(sd_bus *bus, struct ctl_session *ret, bool *found);
 /* Resolves the id "next" to the session under way or next, and "due" to the session
  * under way (an error when none is); other ids stay as they are. */
 int ctl_resolve_id(sd_bus *bus, const char *id, usec_t now, char **ret);

@@ -144,18 +144,12 @@ int ctl_cmd_status(sd_bus *bus, const struct ctl_options *o, char **args) {
 }
 
 int ctl_cmd_next(sd_bus *bus, const struct ctl_options *o, char **args) {
-        struct ctl_status s;
         struct ctl_session session;
         char when[CTL_TIME_MAX];
-        bool found = false;
+        bool found;
         int r;
 
-        r = ctl_get_status(bus, &s);
-        if (r != CTL_EXIT_OK)
-                return r;
-        if (s.next_id[0] != '\0')
-                r = ctl_find_session(bus, s.next_id, &session, &found);
-        ctl_status_done(&s);
+        r = ctl_get_next_session(bus, &session, &found);
         if (r != CTL_EXIT_OK)
                 return r;
 
