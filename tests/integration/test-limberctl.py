@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import TestFailure, check, check_equal, check_in  # noqa: E402
+from harness import TestFailure, at, check, check_equal, check_in  # noqa: E402
 
 SOURCE_ROOT = os.environ['LIMBER_SOURCE_ROOT']
 GOLDEN_DIR = os.path.join(SOURCE_ROOT, 'tests', 'data', 'limberctl')
@@ -66,38 +66,6 @@ def limberctl_path():
     return path
 
 
-class Clock:
-    """The fake time of limberd and limberctl, frozen at what set() last wrote."""
-
-    def __init__(self, ctx, libfaketime, when):
-        self.path = os.path.join(ctx.root, 'clock')
-        self.libfaketime = libfaketime
-        self.set(when)
-
-    def set(self, when):
-        """when: 'YYYY-MM-DD HH:MM:SS' in TZ."""
-        tmp = self.path + '.tmp'
-        with open(tmp, 'w') as f:
-            f.write(when + '\n')
-        os.rename(tmp, self.path)
-
-    def env(self):
-        preload = [self.libfaketime]
-        shim = os.environ.get('LIMBER_FAKETIME_TIMERFD')
-        if shim:
-            preload.insert(0, shim)
-        asan = os.environ.get('ASAN_OPTIONS', '')
-        return {
-            'LD_PRELOAD': ':'.join(preload),
-            'FAKETIME_TIMESTAMP_FILE': self.path,
-            'FAKETIME_NO_CACHE': '1',
-            'FAKETIME_DONT_FAKE_MONOTONIC': '1',
-            # libfaketime comes before the ASan runtime in the preload list.
-            'ASAN_OPTIONS': (asan + ':' if asan else '') + 'verify_asan_link_order=0',
-            'TZ': TZ,
-        }
-
-
 def run(ctx, bus, *args, clock=None, env=None, stdout=None):
     """Runs limberctl; returns the CompletedProcess (stdout and stderr as text)."""
     e = bus.env() if bus else harness._base_env()
@@ -105,7 +73,7 @@ def run(ctx, bus, *args, clock=None, env=None, stdout=None):
     e['TZ'] = TZ
     e.pop('NO_COLOR', None)
     # Without a clock of this test's own, the suite's (LIMBER_TEST_NOW, if set).
-    e.update(clock.env() if clock else harness.clock_env(e))
+    e.update(clock.env(TZ) if clock else harness.clock_env(e))
     if env:
         e.update(env)
     try:
@@ -164,7 +132,7 @@ class Follower:
         e = bus.env()
         e.update(ctx.xdg_env())
         e['TZ'] = TZ
-        e.update(clock.env() if clock else harness.clock_env(e))
+        e.update(clock.env(TZ) if clock else harness.clock_env(e))
         for k, v in (env or {}).items():
             if v is None:
                 e.pop(k, None)
@@ -446,7 +414,7 @@ def check_follow_clock(ctx, bus, clock):
     """With nothing said on the bus, --follow prints again when its text changes with the
     clock: on a clock that runs from 10:12:58, "sitting 12min" turns "sitting 13min" at
     10:13:00, and nothing is printed in between."""
-    running = {'FAKETIME_TIMESTAMP_FILE': None, 'FAKETIME': '@2026-11-23 10:12:58'}
+    running = {'FAKETIME_TIMESTAMP_FILE': None, 'FAKETIME_FMT': None, 'FAKETIME': '@2026-11-23 10:12:58'}
     f = Follower(ctx, bus, clock=clock, env=running)
     first = json.loads(f.read_line())
     check_equal((first['text'], first['percentage']), ('sitting 12min', 43), 'waybar --follow at 10:12:58')
@@ -481,9 +449,9 @@ def test(ctx):
                            'usage and not-running checks passed')
 
     # Monday 23 November 2026, 10:00 in Berlin.
-    clock = Clock(ctx, libfaketime, '2026-11-23 10:00:00')
+    clock = harness.FrozenClock(ctx, libfaketime, at(TZ, 2026, 11, 23, 10, 0))
     bus = ctx.bus()
-    prefix = ['env'] + [f'{k}={v}' for k, v in clock.env().items()]
+    prefix = clock.prefix(TZ)
     d = ctx.daemon(bus, config=CONFIG, command_prefix=prefix).start()
     golden = Golden(d)
 
@@ -531,7 +499,7 @@ def test(ctx):
     check_waybar(waybar, 'sitting', 0)
     golden.check('waybar-sitting-start', waybar)
     follower.wait_for(waybar)
-    clock.set('2026-11-23 10:12:00')
+    clock.set(at(TZ, 2026, 11, 23, 10, 12))
     golden.check('status-sitting', ok(ctx, bus, 'status', clock=clock))
     waybar = ok(ctx, bus, 'waybar', clock=clock)
     check_waybar(waybar, 'sitting', 40)
@@ -542,7 +510,7 @@ def test(ctx):
     check_equal(ok(ctx, bus, 'idle', 'on', clock=clock), '', 'output of idle on')
     check_equal(d.get_property('Idle'), True, 'Idle after limberctl idle on')
     follower.wait_for(ok(ctx, bus, 'waybar', clock=clock))
-    clock.set('2026-11-23 10:20:00')
+    clock.set(at(TZ, 2026, 11, 23, 10, 20))
     poke(d)
     check_equal(d.get_property('SittingSince'), 0, 'SittingSince after the natural break')
     waybar = ok(ctx, bus, 'waybar', clock=clock)
@@ -585,7 +553,7 @@ def test(ctx):
 
     # During the snoozed session: it is under way, and limberd said so when it began.
     monitor = harness.Monitor(bus, ctx.root, name='monitor-due')
-    clock.set('2026-11-24 18:55:00')
+    clock.set(at(TZ, 2026, 11, 24, 18, 55))
     poke(d)
     harness.wait_until(lambda: [m for m in monitor.signals('SessionDue', harness.INTERFACE, harness.OBJECT_PATH)
                                 if m['payload']['data'][0] == next_id], 10,
