@@ -875,6 +875,21 @@ static int compare_intervals(const void *a, const void *b) {
         return x->start != y->start ? (x->start < y->start ? -1 : 1) : 0;
 }
 
+/* Whether s is a mobility break that came and went unanswered while a later one came
+ * due: a break is a nudge at the desk, not an appointment, and the next nudge ends the
+ * last. Breaks of a day are numbered by their slot as they come. A snoozed break whose
+ * new start is still ahead waits for it. */
+static bool break_superseded(const struct ctx *x, const struct limber_session *s) {
+        if (s->rule != LIMBER_RULE_SITTING || s->start > x->now)
+                return false;
+        for (size_t i = 0; i < x->in->n_sessions; i++) {
+                const struct limber_session *o = &x->in->sessions[i];
+                if (o->rule == LIMBER_RULE_SITTING && (o->day > s->day || (o->day == s->day && o->slot > s->slot)))
+                        return true;
+        }
+        return false;
+}
+
 /* Takes in the stored sessions: history and outcomes stay, late ones become missed,
  * future planned ones wait in x->open for the rules. */
 static void load_sessions(struct ctx *x) {
@@ -891,7 +906,7 @@ static void load_sessions(struct ctx *x) {
                 struct limber_session s = x->in->sessions[i];
                 bool pending = s.status == LIMBER_STATUS_PLANNED || s.status == LIMBER_STATUS_SNOOZED;
 
-                if (pending && s.end + c->schedule.grace <= x->now) {
+                if (pending && (s.end + c->schedule.grace <= x->now || break_superseded(x, &s))) {
                         s.status = LIMBER_STATUS_MISSED;
                         s.last_modified = x->now;
                         push_out(x, &s, true);

@@ -520,7 +520,7 @@ int limber_store_load_sessions(struct limber_store *s, usec_t since, struct limb
 int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_session *sessions, size_t n,
                                const char *(*title_of)(const struct limber_session *, void *), void *userdata,
                                usec_t now) {
-        sqlite3_stmt *st = NULL;
+        sqlite3_stmt *st = NULL, *missed = NULL;
         int rc;
 
         rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -537,6 +537,13 @@ int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_
                                 "sequence = ?12, last_modified_us = ?13, local_day = ?15, activity = ?16, "
                                 "replaces = ?17",
                                 -1, &st, NULL);
+        /* Missed is an outcome too, the one nobody gave: recorded once, when the planner
+         * marks it. */
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v2(s->db,
+                                        "INSERT INTO outcomes (session_id, outcome, at_us) SELECT ?1, 'missed', ?2 "
+                                        "WHERE NOT EXISTS (SELECT 1 FROM outcomes WHERE session_id = ?1 AND "
+                                        "outcome = 'missed')", -1, &missed, NULL);
         for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
                 const struct limber_session *x = &sessions[i].session;
                 if (!sessions[i].changed)
@@ -563,10 +570,17 @@ int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_
                 sqlite3_bind_text(st, 16, x->activity, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 17, x->replaces, -1, SQLITE_STATIC);
                 rc = sqlite3_step(st);
+                if (rc == SQLITE_DONE && x->status == LIMBER_STATUS_MISSED) {
+                        sqlite3_reset(missed);
+                        sqlite3_bind_text(missed, 1, x->id, -1, SQLITE_STATIC);
+                        sqlite3_bind_int64(missed, 2, (sqlite3_int64) x->last_modified);
+                        rc = sqlite3_step(missed);
+                }
                 if (rc == SQLITE_DONE)
                         rc = SQLITE_OK;
         }
         sqlite3_finalize(st);
+        sqlite3_finalize(missed);
 
         if (rc == SQLITE_OK)
                 rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);

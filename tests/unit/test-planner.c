@@ -1602,6 +1602,71 @@ static void test_reasons(void) {
         limber_plan_free(&p);
 }
 
+static struct limber_session desk_break(unsigned slot, usec_t start, enum limber_session_status status) {
+        struct limber_session s = {
+                .kind = LIMBER_SESSION_MOBILITY, .rule = LIMBER_RULE_SITTING, .day = day(2026, 11, 23),
+                .slot = slot, .start = start, .end = start + 3 * MIN, .status = status,
+                .last_modified = start, .routine = "desk-break", .reason = "sitting for 30min",
+        };
+        limber_session_make_id(s.id, s.rule, s.day, s.slot);
+        return s;
+}
+
+/* Rule 4's breaks, as the reminders store them: a break nobody answered is missed once
+ * the next one is due, or at its end + grace; none is planned again, moved, or replaced. */
+static void test_breaks(void) {
+        _cleanup_(limber_config_freep) struct limber_config *c = config();
+        c->smr.per_week = 0;
+        c->cardio.weekly_minutes = 0;
+
+        /* Monday: a break at 09:00 nobody answered, one at 09:30 done, one at 09:40
+         * snoozed to 10:20, and one due now, at 10:00. */
+        struct limber_session breaks[] = {
+                desk_break(0, at(2026, 11, 23, 9, 0), LIMBER_STATUS_PLANNED),
+                desk_break(1, at(2026, 11, 23, 9, 30), LIMBER_STATUS_COMPLETED),
+                desk_break(2, at(2026, 11, 23, 10, 20), LIMBER_STATUS_SNOOZED),
+                desk_break(3, MON_10, LIMBER_STATUS_PLANNED),
+        };
+        static const struct {
+                unsigned h, m;
+                enum limber_session_status status[4];
+                bool changed[4];
+        } tests[] = {
+                /* 10:00: 09:00's is missed now; the snoozed one waits for 10:20. */
+                { 10, 0, { LIMBER_STATUS_MISSED, LIMBER_STATUS_COMPLETED, LIMBER_STATUS_SNOOZED, LIMBER_STATUS_PLANNED },
+                  { true, false, false, false } },
+                /* 10:30: the snoozed one came at 10:20, and a later break was made: missed. */
+                { 10, 30, { LIMBER_STATUS_MISSED, LIMBER_STATUS_COMPLETED, LIMBER_STATUS_MISSED, LIMBER_STATUS_PLANNED },
+                  { true, false, true, false } },
+                /* 11:02: the last one is within its hour of grace after 10:03. */
+                { 11, 2, { LIMBER_STATUS_MISSED, LIMBER_STATUS_COMPLETED, LIMBER_STATUS_MISSED, LIMBER_STATUS_PLANNED },
+                  { true, false, true, false } },
+                /* 11:03: its grace is over. */
+                { 11, 3, { LIMBER_STATUS_MISSED, LIMBER_STATUS_COMPLETED, LIMBER_STATUS_MISSED, LIMBER_STATUS_MISSED },
+                  { true, false, true, true } },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+                usec_t now = at(2026, 11, 23, tests[i].h, tests[i].m);
+                struct limber_plan p = plan((struct limber_plan_input) {
+                        .config = c, .now = now, .sessions = breaks, .n_sessions = ELEMENTSOF(breaks) });
+                CHECK_CONTEXT("breaks at %02u:%02u", tests[i].h, tests[i].m);
+                CHECK_INT(p.n_sessions, ELEMENTSOF(breaks));
+                for (size_t j = 0; j < ELEMENTSOF(breaks); j++) {
+                        const struct limber_plan_session *x = find(&p, breaks[j].id);
+                        CHECK_CONTEXT("breaks at %02u:%02u: %s", tests[i].h, tests[i].m, breaks[j].id);
+                        if (!CHECK(x))
+                                continue;
+                        CHECK_INT(x->session.status, tests[i].status[j]);
+                        CHECK_INT(x->changed, tests[i].changed[j]);
+                        CHECK_U64(x->session.start, breaks[j].start);
+                        CHECK_U64(x->session.last_modified, tests[i].changed[j] ? now : breaks[j].last_modified);
+                }
+                check_unplaced("breaks", &p, NULL, 0);
+                limber_plan_free(&p);
+        }
+        CHECK_CONTEXT_CLEAR();
+}
+
 static void test_next_wakeup(void) {
         _cleanup_(limber_config_freep) struct limber_config *c = config();
 
@@ -1674,6 +1739,7 @@ int main(void) {
         test_zone_change();
         test_ignored_week();
         test_reasons();
+        test_breaks();
         test_next_wakeup();
         return check_summary("test-planner");
 }
