@@ -6,7 +6,11 @@
  * each into the earliest free slot of its window. A derived session keeps the id of
  * (rule, day, slot), so one that was planned before is found again: its SEQUENCE rises
  * only when its time moves, its LAST-MODIFIED only when anything about it changes.
- * A stored future session no rule asks for any more is cancelled. */
+ * A stored future session no rule asks for any more is cancelled.
+ *
+ * Windows and quiet hours are those of the day's weekday: [smr] window.sat replaces
+ * [smr] window on Saturdays. Quiet hours belong to the day they start on, so
+ * quiet_hours.fri = 23:30-09:00 keeps Friday night and Saturday morning free. */
 #include "planner.h"
 
 #include <errno.h>
@@ -198,6 +202,20 @@ static void day_label(int day, char *buf, size_t size) {
         snprintf(buf, size, "%u %s", d, months[m - 1]);
 }
 
+/* The windows and quiet hours of day, by its weekday. */
+static struct limber_window smr_window(const struct ctx *x, int day) {
+        return limber_config_day_window(x->c->smr.window, x->c->smr.window_on, limber_weekday(day));
+}
+
+static struct limber_window walk_window(const struct ctx *x, int day) {
+        return limber_config_day_window(x->c->cardio.window, x->c->cardio.window_on, limber_weekday(day));
+}
+
+static struct limber_window quiet_hours(const struct ctx *x, int day) {
+        return limber_config_day_window(x->c->schedule.quiet_hours, x->c->schedule.quiet_hours_on,
+                                        limber_weekday(day));
+}
+
 /* Whether window w of day still has room for a session of length dur after now, were
  * nothing else there: only then is a failure to place worth reporting. */
 static bool window_ahead(struct ctx *x, int day, struct limber_window w, usec_t dur) {
@@ -319,7 +337,7 @@ static void rule_workout(struct ctx *x) {
                 usec_t not_before = last_end > x->not_before ? last_end : x->not_before;
                 usec_t start;
                 int on = day;
-                if (!place(x, day, c->smr.window, c->smr.duration, not_before, &start)) {
+                if (!place(x, day, smr_window(x, day), c->smr.duration, not_before, &start)) {
                         on = day + 1;
                         if (!place(x, on, c->smr.morning, c->smr.duration, not_before, &start)) {
                                 /* Only a slot that could still come is worth reporting. */
@@ -452,17 +470,17 @@ static void place_spike(struct ctx *x, int week, int spike_day, usec_t spike_end
         bool placed = false;
 
         for (int day = spike_day + 1 > x->today ? spike_day + 1 : x->today; day <= week_last && !placed; day++) {
-                ahead = ahead || window_ahead(x, day, c->smr.window, c->smr.duration);
-                placed = !has_smr(x, day) && place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
+                ahead = ahead || window_ahead(x, day, smr_window(x, day), c->smr.duration);
+                placed = !has_smr(x, day) && place(x, day, smr_window(x, day), c->smr.duration, x->not_before, &start);
         }
         if (!placed && spike_day >= x->today) {
                 usec_t not_before = spike_end > x->not_before ? spike_end : x->not_before;
-                ahead = ahead || window_ahead(x, spike_day, c->smr.window, c->smr.duration);
-                placed = place(x, spike_day, c->smr.window, c->smr.duration, not_before, &start);
+                ahead = ahead || window_ahead(x, spike_day, smr_window(x, spike_day), c->smr.duration);
+                placed = place(x, spike_day, smr_window(x, spike_day), c->smr.duration, not_before, &start);
         }
         for (int day = week + 7 > x->today ? week + 7 : x->today; day <= x->last_day && !placed; day++) {
-                ahead = ahead || window_ahead(x, day, c->smr.window, c->smr.duration);
-                placed = !has_smr(x, day) && place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
+                ahead = ahead || window_ahead(x, day, smr_window(x, day), c->smr.duration);
+                placed = !has_smr(x, day) && place(x, day, smr_window(x, day), c->smr.duration, x->not_before, &start);
         }
 
         if (placed) {
@@ -660,7 +678,7 @@ static void rule_weekly(struct ctx *x) {
                         int day = session_day(o);
                         if (x->open_used[i] || o->rule != LIMBER_RULE_WEEKLY || o->day != week ||
                             day < first || day > last || !smr_day_free(x, day) ||
-                            !place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
+                            !place(x, day, smr_window(x, day), c->smr.duration, x->not_before, &start))
                                 continue;
                         const struct limber_plan_session *lost_one = o->replaces[0] ? find_out(x, o->replaces) : NULL;
                         emit_weekly(x, week, o->slot, start, lost_one ? &lost_one->session : NULL);
@@ -677,7 +695,8 @@ static void rule_weekly(struct ctx *x) {
                                 replaces = owed_stand_in(x, week_smr, week);
                                 if (!replaces) {
                                         for (int day = first; day <= last; day++)
-                                                why.days_ahead += window_ahead(x, day, c->smr.window, c->smr.duration);
+                                                why.days_ahead += window_ahead(x, day, smr_window(x, day),
+                                                                               c->smr.duration);
                                         if (why.days_ahead > 0 && week + 6 <= x->last_day) {
                                                 char label[16];
                                                 day_label(week, label, sizeof label);
@@ -690,12 +709,12 @@ static void rule_weekly(struct ctx *x) {
                                 }
                         }
                         for (int day = first; day <= last && !placed; day++) {
-                                if (!window_ahead(x, day, c->smr.window, c->smr.duration))
+                                if (!window_ahead(x, day, smr_window(x, day), c->smr.duration))
                                         continue;
                                 why.days_ahead++;
                                 if (!smr_day_free(x, day))
                                         why.by_limit = true;
-                                else if (place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
+                                else if (place(x, day, smr_window(x, day), c->smr.duration, x->not_before, &start))
                                         placed = true;
                                 else
                                         why.by_busy = true;
@@ -811,7 +830,7 @@ static unsigned rule_cardio(struct ctx *x) {
                 int day = session_day(o);
                 if (x->open_used[i] || o->rule != LIMBER_RULE_CARDIO || o->day != x->week0 ||
                     day < x->today || day > last || has_walk(x, day) ||
-                    !place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start))
+                    !place(x, day, walk_window(x, day), c->cardio.session, x->not_before, &start))
                         continue;
                 const struct limber_plan_session *lost_one = o->replaces[0] ? find_out(x, o->replaces) : NULL;
                 emit_walk(x, o->slot, start, done, lost_one ? &lost_one->session : NULL);
@@ -820,7 +839,7 @@ static unsigned rule_cardio(struct ctx *x) {
         bool stand_ins_only = has_lost(x, is_walk, x->week0);
         char buf[96];
         for (int day = x->today; day <= last && placed < needed; day++) {
-                if (!window_ahead(x, day, c->cardio.window, c->cardio.session))
+                if (!window_ahead(x, day, walk_window(x, day), c->cardio.session))
                         continue;
                 why.days_ahead++;
                 const struct limber_session *replaces = stand_ins_only ? owed_stand_in(x, is_walk, x->week0) : NULL;
@@ -832,7 +851,7 @@ static unsigned rule_cardio(struct ctx *x) {
                         why.by_limit = true;
                         continue;
                 }
-                if (!place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start)) {
+                if (!place(x, day, walk_window(x, day), c->cardio.session, x->not_before, &start)) {
                         why.by_busy = true;
                         continue;
                 }
@@ -921,12 +940,15 @@ static void load_sessions(struct ctx *x) {
         }
 }
 
+/* Quiet hours from yesterday's, which may reach into today, to those of the day after
+ * the horizon; each day's start on it. */
 static void occupy_quiet_hours_and_busy(struct ctx *x) {
-        struct limber_window q = x->c->schedule.quiet_hours;
         usec_t from = limber_local_time(x->today - 1, 0), until = limber_local_time(x->last_day + 2, 0);
 
-        for (int day = x->today - 1; day <= x->last_day + 1; day++)
+        for (int day = x->today - 1; day <= x->last_day + 1; day++) {
+                struct limber_window q = quiet_hours(x, day);
                 occupy(x, limber_local_time(day, q.start), limber_local_time(q.end > q.start ? day : day + 1, q.end));
+        }
 
         for (size_t i = 0; i < x->in->n_busy; i++) {
                 const struct limber_interval *b = &x->in->busy[i];

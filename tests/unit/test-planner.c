@@ -1602,6 +1602,75 @@ static void test_reasons(void) {
         limber_plan_free(&p);
 }
 
+/* Windows and quiet hours of a weekday of their own ([smr] window.sat, quiet_hours.fri).
+ * Friday 27 Nov 10:00; 3 SMR sessions a week, min_gap 1d (another evening each); 60 min
+ * of cardio, none done, pace 0. */
+static void test_weekday_windows(void) {
+        _cleanup_(limber_config_freep) struct limber_config *c = config();
+        const usec_t now = at(2026, 11, 27, 10, 0);
+        enum { MON, TUE, WED, THU, FRI, SAT, SUN };
+
+        c->smr.per_week = 3;
+        c->smr.min_gap = USEC_PER_DAY;
+        c->cardio.weekly_minutes = 60;
+        c->smr.window_on[FRI] = (struct limber_day_window) { true, { 22 * 60, 24 * 60 } };
+        c->smr.window_on[SAT] = (struct limber_day_window) { true, { 10 * 60, 12 * 60 } };
+        c->smr.window_on[SUN] = (struct limber_day_window) { true, { 10 * 60, 12 * 60 } };
+        c->cardio.window_on[SAT] = (struct limber_day_window) { true, { 9 * 60, 11 * 60 } };
+        c->cardio.window_on[SUN] = (struct limber_day_window) { true, { 15 * 60, 16 * 60 } };
+        c->schedule.quiet_hours_on[FRI] = (struct limber_day_window) { true, { 23 * 60 + 30, 10 * 60 + 30 } };
+
+        /* Rule 1, this week (Friday to Sunday):
+         * - Friday's window is 22:00-24:00, and Friday's quiet hours start at 23:30, not
+         *   the plain key's 22:00: Friday 22:00.
+         * - Saturday's window is 10:00-12:00, but Friday's quiet hours run on into
+         *   Saturday until 10:30: Saturday 10:30.
+         * - Sunday's window is 10:00-12:00; Saturday's quiet hours are the plain
+         *   22:00-07:00, over by then: Sunday 10:00.
+         * Next week and the one after, up to the horizon's last day, Thursday 10 Dec:
+         * the plain evening window on Monday, Tuesday and Wednesday.
+         * Rule 5: 60 min short, 2 walks over the 3 days left. Friday: the plain
+         * 12:00-13:30, 12:00. Saturday: 09:00-11:00, quiet until 10:30, the SMR session
+         * 10:30-10:45, and 10:45 + 30 min ends after 11:00: no room. Sunday: 15:00-16:00,
+         * 15:00. */
+        static const char *why_walk = "week's cardio 0/60 min";
+        static const char *third = "3rd SMR session of the week";
+        const struct want want[] = {
+                WALK("cardio_20261123_0", at(2026, 11, 27, 12, 0), why_walk),
+                WEEKLY("weekly_20261123_0", at(2026, 11, 27, 22, 0), FIRST),
+                WEEKLY("weekly_20261123_1", at(2026, 11, 28, 10, 30), SECOND),
+                WEEKLY("weekly_20261123_2", at(2026, 11, 29, 10, 0), third),
+                WALK("cardio_20261123_1", at(2026, 11, 29, 15, 0), why_walk),
+                WEEKLY("weekly_20261130_0", at(2026, 11, 30, 18, 30), FIRST),
+                WEEKLY("weekly_20261130_1", at(2026, 12, 1, 18, 30), SECOND),
+                WEEKLY("weekly_20261130_2", at(2026, 12, 2, 18, 30), third),
+                WEEKLY("weekly_20261207_0", at(2026, 12, 7, 18, 30), FIRST),
+                WEEKLY("weekly_20261207_1", at(2026, 12, 8, 18, 30), SECOND),
+                WEEKLY("weekly_20261207_2", at(2026, 12, 9, 18, 30), third),
+        };
+        struct limber_plan p = plan((struct limber_plan_input) { .config = c, .now = now });
+        check_new_plan("weekday windows", &p, c, now, want, ELEMENTSOF(want));
+        check_unplaced("weekday windows", &p, NULL, 0);
+        limber_plan_free(&p);
+
+        /* Rule 2 after a long run late on Sunday: the evening window of Sunday is its
+         * own, 10:00-12:00, long past at 21:00, so the session goes the next morning,
+         * 07:00-09:00. Sunday's quiet hours of its own, 21:00-08:00, keep Monday free
+         * until 08:00: Monday 08:00. */
+        c->smr.per_week = 0;
+        c->cardio.weekly_minutes = 0;
+        c->schedule.quiet_hours_on[SUN] = (struct limber_day_window) { true, { 21 * 60, 8 * 60 } };
+        const usec_t sunday = at(2026, 11, 29, 21, 0);
+        const struct limber_activity run = activity(LIMBER_ACTIVITY_RUN, at(2026, 11, 29, 19, 0), 90, 15000);
+        const struct want morning[] = {
+                WORKOUT("workout_20261129_0", at(2026, 11, 30, 8, 0), "after-run", "15.0 km run the day before"),
+        };
+        p = plan((struct limber_plan_input) { .config = c, .now = sunday, .activities = &run, .n_activities = 1 });
+        check_new_plan("a Sunday run, Sunday's quiet hours", &p, c, sunday, morning, ELEMENTSOF(morning));
+        check_unplaced("a Sunday run, Sunday's quiet hours", &p, NULL, 0);
+        limber_plan_free(&p);
+}
+
 static struct limber_session desk_break(unsigned slot, usec_t start, enum limber_session_status status) {
         struct limber_session s = {
                 .kind = LIMBER_SESSION_MOBILITY, .rule = LIMBER_RULE_SITTING, .day = day(2026, 11, 23),
@@ -1739,6 +1808,7 @@ int main(void) {
         test_zone_change();
         test_ignored_week();
         test_reasons();
+        test_weekday_windows();
         test_breaks();
         test_next_wakeup();
         return check_summary("test-planner");
