@@ -54,5 +54,10 @@ int limber_store_add_session(struct limber_store *s, const struct limber_session
 /* A random 128-bit value in hex, made on first use and kept under key. */
 int limber_store_random_value(struct limber_store *s, const char *key, char ret[static LIMBER_ID_LEN + 1]);
 
+/* When limber first ran with this database, made once and kept: now on the first call,
+ * or the earliest record of a database that an older limber wrote. 0 when the kept
+ * value is not one this limber wrote. */
+int limber_store_first_run(struct limber_store *s, usec_t now, usec_t *ret);
+
 /* The last SQLite error, for log messages. */
 const char *limber_store_error(struct limber_store *s);
