@@ -2,7 +2,10 @@
  *
  * Every key is described once in a table (section, name, type, bounds, place in the
  * struct); the ini handler looks the key up and parses it. Every problem is collected
- * as "FILE:LINE: message", so one run of --check-config shows them all. */
+ * as "FILE:LINE: message", so one run of --check-config shows them all.
+ *
+ * A window key may also be given for one weekday, KEY.mon to KEY.sun, which replaces
+ * the plain key's window on that day wherever the keys stand in the file. */
 #include "config.h"
 
 #include <ctype.h>
@@ -20,6 +23,8 @@ enum value_type {
         T_DURATION_OR_OFF,      /* "off" stores 0 */
         T_WINDOW,
         T_WINDOW_NO_WRAP,       /* a window in which sessions are placed: may not cross midnight */
+        T_DAY_WINDOW,           /* KEY.mon ... KEY.sun: a struct limber_day_window */
+        T_DAY_WINDOW_NO_WRAP,
         T_PERCENT,
         T_BOOL,
         T_UINT,
@@ -42,10 +47,20 @@ struct key_def {
 
 #define OFF(field) offsetof(struct limber_config, field)
 #define DUR(sec, key, field, lo, hi) { sec, key, T_DURATION, OFF(field), 0, 0, lo, hi }
+/* KEY.mon to KEY.sun, indexed as limber_weekday() counts: 0 for Monday. */
+#define DAY(sec, key, field, type, i, wd) { sec, key "." wd, type, OFF(field[i]), 0, 0, 0, 0 }
+#define WEEKDAYS(sec, key, field, type) \
+        DAY(sec, key, field, type, 0, "mon"), DAY(sec, key, field, type, 1, "tue"), \
+        DAY(sec, key, field, type, 2, "wed"), DAY(sec, key, field, type, 3, "thu"), \
+        DAY(sec, key, field, type, 4, "fri"), DAY(sec, key, field, type, 5, "sat"), \
+        DAY(sec, key, field, type, 6, "sun")
+
+static const char *const weekday_names[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 
 static const struct key_def keys[] = {
         { "schedule", "timezone", T_TIMEZONE, OFF(schedule.timezone), 0, 0, 0, 0 },
         { "schedule", "quiet_hours", T_WINDOW, OFF(schedule.quiet_hours), 0, 0, 0, 0 },
+        WEEKDAYS("schedule", "quiet_hours", schedule.quiet_hours_on, T_DAY_WINDOW),
         DUR("schedule", "horizon", schedule.horizon, USEC_PER_DAY, 366 * USEC_PER_DAY),
         DUR("schedule", "history", schedule.history, USEC_PER_DAY, 520 * USEC_PER_WEEK),
         DUR("schedule", "grace", schedule.grace, USEC_PER_MIN, USEC_PER_DAY),
@@ -54,6 +69,7 @@ static const struct key_def keys[] = {
         { "smr", "per_week", T_UINT, OFF(smr.per_week), 0, 14, 0, 0 },
         DUR("smr", "duration", smr.duration, USEC_PER_MIN, 4 * USEC_PER_HOUR),
         { "smr", "window", T_WINDOW_NO_WRAP, OFF(smr.window), 0, 0, 0, 0 },
+        WEEKDAYS("smr", "window", smr.window_on, T_DAY_WINDOW_NO_WRAP),
         { "smr", "morning", T_WINDOW_NO_WRAP, OFF(smr.morning), 0, 0, 0, 0 },
         DUR("smr", "min_gap", smr.min_gap, 0, USEC_PER_WEEK),
         DUR("smr", "after_workout", smr.after_workout, USEC_PER_MIN, USEC_PER_DAY),
@@ -69,6 +85,7 @@ static const struct key_def keys[] = {
         { "cardio", "weekly_minutes", T_UINT, OFF(cardio.weekly_minutes), 0, 7 * 24 * 60, 0, 0 },
         DUR("cardio", "session", cardio.session, USEC_PER_MIN, 4 * USEC_PER_HOUR),
         { "cardio", "window", T_WINDOW_NO_WRAP, OFF(cardio.window), 0, 0, 0, 0 },
+        WEEKDAYS("cardio", "window", cardio.window_on, T_DAY_WINDOW_NO_WRAP),
 
         { "feed", "path", T_PATH, OFF(feed.path), 0, 0, 0, 0 },
         { "feed", "http", T_LISTEN, OFF(feed.http), 0, 0, 0, 0 },
@@ -280,7 +297,9 @@ static const char *type_name(enum value_type t) {
         case T_DURATION: return "duration";
         case T_DURATION_OR_OFF: return "duration";
         case T_WINDOW:
-        case T_WINDOW_NO_WRAP: return "window";
+        case T_WINDOW_NO_WRAP:
+        case T_DAY_WINDOW:
+        case T_DAY_WINDOW_NO_WRAP: return "window";
         case T_PERCENT: return "percentage";
         case T_BOOL: return "boolean";
         case T_UINT: return "number";
@@ -324,16 +343,21 @@ static int set_value(struct parse_state *st, const struct key_def *k, const char
                 return 0;
         }
         case T_WINDOW:
-        case T_WINDOW_NO_WRAP: {
+        case T_WINDOW_NO_WRAP:
+        case T_DAY_WINDOW:
+        case T_DAY_WINDOW_NO_WRAP: {
                 struct limber_window w;
                 int r = limber_parse_window(value, &w, why);
                 if (r < 0)
                         return r;
-                if (k->type == T_WINDOW_NO_WRAP && w.end < w.start) {
+                if ((k->type == T_WINDOW_NO_WRAP || k->type == T_DAY_WINDOW_NO_WRAP) && w.end < w.start) {
                         *why = "the window may not cross midnight";
                         return -EINVAL;
                 }
-                *(struct limber_window *) field = w;
+                if (k->type == T_DAY_WINDOW || k->type == T_DAY_WINDOW_NO_WRAP)
+                        *(struct limber_day_window *) field = (struct limber_day_window) { .set = true, .window = w };
+                else
+                        *(struct limber_window *) field = w;
                 return 0;
         }
         case T_PERCENT:
@@ -559,18 +583,36 @@ static unsigned window_minutes(struct limber_window w) {
         return w.end >= w.start ? w.end - w.start : 24 * 60 - w.start + w.end;
 }
 
+static void fit_error(struct parse_state *st, unsigned line, usec_t length, const char *section,
+                      const char *length_key, const char *window_key) {
+        char a[32];
+        add_error(st, line, "'%s' (%s) does not fit in '%s' in [%s]", length_key,
+                  limber_format_duration(length, a, sizeof a), window_key, section);
+}
+
 /* A session length must fit its window; the message names the line of whichever of
  * the two keys the file set. */
 static void check_fits(struct parse_state *st, usec_t length, struct limber_window w, const char *section,
                        const char *length_key, const char *window_key) {
-        char a[32];
         if (length <= window_minutes(w) * USEC_PER_MIN)
                 return;
         unsigned l = line_of(st, section, length_key);
         if (l == 0)
                 l = line_of(st, section, window_key);
-        add_error(st, l, "'%s' (%s) does not fit in '%s' in [%s]", length_key,
-                  limber_format_duration(length, a, sizeof a), window_key, section);
+        fit_error(st, l, length, section, length_key, window_key);
+}
+
+/* The same on each weekday that has a window of its own, which is what the file set
+ * for that day: the message names its line. */
+static void check_day_fits(struct parse_state *st, usec_t length, const struct limber_day_window on[static 7],
+                           const char *section, const char *length_key, const char *window_key) {
+        for (unsigned i = 0; i < 7; i++) {
+                char key[32];
+                if (!on[i].set || length <= window_minutes(on[i].window) * USEC_PER_MIN)
+                        continue;
+                snprintf(key, sizeof key, "%s.%s", window_key, weekday_names[i]);
+                fit_error(st, line_of(st, section, key), length, section, length_key, key);
+        }
 }
 
 /* Checks between keys; each names the line of the key that was set. */
@@ -587,8 +629,10 @@ static void check_consistency(struct parse_state *st) {
                           limber_format_duration(c->mobility.max_sitting, b, sizeof b));
         }
         check_fits(st, c->smr.duration, c->smr.window, "smr", "duration", "window");
+        check_day_fits(st, c->smr.duration, c->smr.window_on, "smr", "duration", "window");
         check_fits(st, c->smr.duration, c->smr.morning, "smr", "duration", "morning");
         check_fits(st, c->cardio.session, c->cardio.window, "cardio", "session", "window");
+        check_day_fits(st, c->cardio.session, c->cardio.window_on, "cardio", "session", "window");
 }
 
 int limber_config_load(const char *path, bool must_exist, const char *home,

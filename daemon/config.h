@@ -19,12 +19,22 @@ struct limber_plugin_config {
         size_t n_settings;
 };
 
+/* The window one weekday has of its own ([smr] window.sat): set, it replaces the plain
+ * key's window on that day. Indexed 0 for Monday to 6 for Sunday. */
+struct limber_day_window {
+        bool set;
+        struct limber_window window;
+};
+
 struct limber_config {
         char *path;                     /* the file read, NULL for built-in defaults */
 
         struct {
                 char *timezone;         /* Olson name; NULL: the system zone */
                 struct limber_window quiet_hours;
+                /* quiet_hours.mon ... .sun: the quiet hours that start on that day, so
+                 * quiet_hours.fri = 23:30-09:00 is Friday night into Saturday morning. */
+                struct limber_day_window quiet_hours_on[7];
                 usec_t horizon;
                 usec_t history;
                 usec_t grace;           /* a session this long past its end with no outcome is missed */
@@ -35,6 +45,7 @@ struct limber_config {
                 unsigned per_week;
                 usec_t duration;
                 struct limber_window window;
+                struct limber_day_window window_on[7];  /* window.mon ... window.sun */
                 struct limber_window morning;   /* after a late workout: the next morning */
                 usec_t min_gap;
                 usec_t after_workout;
@@ -54,6 +65,7 @@ struct limber_config {
                 unsigned weekly_minutes;
                 usec_t session;
                 struct limber_window window;
+                struct limber_day_window window_on[7];  /* window.mon ... window.sun */
         } cardio;
 
         struct {
@@ -78,6 +90,13 @@ int limber_config_load(const char *path, bool must_exist, const char *home,
                        struct limber_config **ret, char **ret_errors);
 
 void limber_config_free(struct limber_config *c);
+
+/* The window of weekday (0 Monday .. 6 Sunday): its own key's, else the plain key's. */
+static inline struct limber_window limber_config_day_window(struct limber_window plain,
+                                                            const struct limber_day_window on[static 7],
+                                                            unsigned weekday) {
+        return on[weekday].set ? on[weekday].window : plain;
+}
 
 const struct limber_plugin_config *limber_config_get_plugin(const struct limber_config *c, const char *name);
 

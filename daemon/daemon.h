@@ -61,6 +61,7 @@ struct limber_daemon {
 
         char feed_token[LIMBER_ID_LEN + 1];
         char uid_domain[64];
+        usec_t first_run;                       /* when limber first ran with this state, for the planner */
         char *feed_path;
         char *feed_url;                 /* "" without HTTP */
         char *feed_error;               /* why the feed is not served as configured, or "" */

@@ -5,7 +5,20 @@
  * changes nothing writes nothing. libical 3.0 quirks handled here: TZIDs come out as
  * /freeassociation.sourceforge.net/Zone, which python icalendar and khal reject, so the
  * VTIMEZONE and every TZID parameter carry the plain Olson name; the system's VTIMEZONE
- * goes back to 1893 and is truncated to the feed's range. */
+ * goes back to 1893 and is truncated to the feed's range.
+ *
+ * The feed carries what is planned ahead: SMR sessions and walks. Mobility breaks are
+ * nudges at the desk, not appointments: they stay on the bus, in notifications and in
+ * the state's history, and are left out here.
+ *
+ * A VALARM never triggers before the event, as published, existed: a planned session
+ * gets one only when its trigger, [feed] alarm before the start, is no earlier than the
+ * session's LAST-MODIFIED, the moment this version of it was published (and so never
+ * before its first publication). A session planned, moved or changed less than alarm
+ * before its start gets none, where a client would otherwise ring at once for a time
+ * already past; a snoozed one gets none either, as limberd reminds the user at its new
+ * start. Both follow from what the session stores, so a re-plan that leaves a session
+ * as it was leaves its event, alarm and all, byte for byte. */
 #include "feed.h"
 
 #include <dirent.h>
@@ -152,7 +165,7 @@ static icalcomponent *make_event(const struct limber_session *s, const struct li
         icalproperty_set_x_name(p, "X-LIMBER-STATUS");
         icalcomponent_add_property(ev, p);
 
-        if (o->alarm > 0 && s->status == LIMBER_STATUS_PLANNED) {
+        if (o->alarm > 0 && s->status == LIMBER_STATUS_PLANNED && s->start >= s->last_modified + o->alarm) {
                 icalcomponent *alarm = icalcomponent_new_valarm();
                 struct icaltriggertype trigger = { .time = icaltime_null_time(),
                                                    .duration = icaldurationtype_from_int(-(int) (o->alarm / USEC_PER_SEC)) };
@@ -202,7 +215,7 @@ int limber_feed_render(const struct limber_plan_session *sessions, size_t n, con
 
         for (size_t i = 0; i < n; i++) {
                 const struct limber_session *s = &sessions[i].session;
-                if (s->status == LIMBER_STATUS_CANCELLED || s->start < o->since)
+                if (s->status == LIMBER_STATUS_CANCELLED || s->kind == LIMBER_SESSION_MOBILITY || s->start < o->since)
                         continue;
                 icalcomponent *ev = make_event(s, routines, o, zone);
                 if (!ev) {

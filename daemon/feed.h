@@ -15,9 +15,11 @@ struct limber_feed_options {
         const char *uid_domain;         /* UID = id@uid_domain */
 };
 
-/* Renders every session that is not cancelled and starts after o->since, in order. The
- * same sessions give the same bytes. On success *ret is a NUL-terminated string the
- * caller frees. */
+/* Renders every SMR session and walk that is not cancelled and starts after o->since, in
+ * order; mobility breaks are no calendar events. A planned session gets a VALARM
+ * o->alarm before its start when that is no earlier than its LAST-MODIFIED. The same
+ * sessions give the same bytes. On success *ret is a NUL-terminated string the caller
+ * frees. */
 int limber_feed_render(const struct limber_plan_session *sessions, size_t n, const struct limber_routines *routines,
                        const struct limber_feed_options *o, char **ret);
 

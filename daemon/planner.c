@@ -6,10 +6,26 @@
  * each into the earliest free slot of its window. A derived session keeps the id of
  * (rule, day, slot), so one that was planned before is found again: its SEQUENCE rises
  * only when its time moves, its LAST-MODIFIED only when anything about it changes.
- * A stored future session no rule asks for any more is cancelled. */
+ * A stored future session no rule asks for any more is cancelled.
+ *
+ * Windows and quiet hours are those of the day's weekday: [smr] window.sat replaces
+ * [smr] window on Saturdays. Quiet hours belong to the day they start on, so
+ * quiet_hours.fri = 23:30-09:00 keeps Friday night and Saturday morning free.
+ *
+ * The first week. limber asks nothing of the days before it first ran (in->first_run):
+ * the ISO week in which it did asks for its share of the days from that day to Sunday,
+ * that day included (4 of 7 on a Thursday, 1 of 7 on a Sunday): per_week x days / 7 SMR
+ * sessions and weekly_minutes x days / 7 minutes of cardio, each rounded to the nearest
+ * whole number, and never more than the windows still ahead of the first run can hold
+ * (SMR sessions min_gap apart, one walk a day). So on a Thursday the defaults ask for 1
+ * SMR session and 86 minutes, on a Sunday for no SMR session and 21 minutes, and
+ * nothing the week could not hold is reported unplaced. Every later week asks in full,
+ * and so does every week when the first run lies after now: the clock was set back
+ * since, and the first run is not to be believed. */
 #include "planner.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +48,7 @@ struct ctx {
         int today;
         int last_day;                   /* the horizon's last day */
         int week0;                      /* this week's Monday */
+        int first_day;                  /* the local day limber first ran; INT_MIN: unknown */
         bool oom;
 
         struct limber_plan_session *out;
@@ -198,6 +215,20 @@ static void day_label(int day, char *buf, size_t size) {
         snprintf(buf, size, "%u %s", d, months[m - 1]);
 }
 
+/* The windows and quiet hours of day, by its weekday. */
+static struct limber_window smr_window(const struct ctx *x, int day) {
+        return limber_config_day_window(x->c->smr.window, x->c->smr.window_on, limber_weekday(day));
+}
+
+static struct limber_window walk_window(const struct ctx *x, int day) {
+        return limber_config_day_window(x->c->cardio.window, x->c->cardio.window_on, limber_weekday(day));
+}
+
+static struct limber_window quiet_hours(const struct ctx *x, int day) {
+        return limber_config_day_window(x->c->schedule.quiet_hours, x->c->schedule.quiet_hours_on,
+                                        limber_weekday(day));
+}
+
 /* Whether window w of day still has room for a session of length dur after now, were
  * nothing else there: only then is a failure to place worth reporting. */
 static bool window_ahead(struct ctx *x, int day, struct limber_window w, usec_t dur) {
@@ -319,7 +350,7 @@ static void rule_workout(struct ctx *x) {
                 usec_t not_before = last_end > x->not_before ? last_end : x->not_before;
                 usec_t start;
                 int on = day;
-                if (!place(x, day, c->smr.window, c->smr.duration, not_before, &start)) {
+                if (!place(x, day, smr_window(x, day), c->smr.duration, not_before, &start)) {
                         on = day + 1;
                         if (!place(x, on, c->smr.morning, c->smr.duration, not_before, &start)) {
                                 /* Only a slot that could still come is worth reporting. */
@@ -452,17 +483,17 @@ static void place_spike(struct ctx *x, int week, int spike_day, usec_t spike_end
         bool placed = false;
 
         for (int day = spike_day + 1 > x->today ? spike_day + 1 : x->today; day <= week_last && !placed; day++) {
-                ahead = ahead || window_ahead(x, day, c->smr.window, c->smr.duration);
-                placed = !has_smr(x, day) && place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
+                ahead = ahead || window_ahead(x, day, smr_window(x, day), c->smr.duration);
+                placed = !has_smr(x, day) && place(x, day, smr_window(x, day), c->smr.duration, x->not_before, &start);
         }
         if (!placed && spike_day >= x->today) {
                 usec_t not_before = spike_end > x->not_before ? spike_end : x->not_before;
-                ahead = ahead || window_ahead(x, spike_day, c->smr.window, c->smr.duration);
-                placed = place(x, spike_day, c->smr.window, c->smr.duration, not_before, &start);
+                ahead = ahead || window_ahead(x, spike_day, smr_window(x, spike_day), c->smr.duration);
+                placed = place(x, spike_day, smr_window(x, spike_day), c->smr.duration, not_before, &start);
         }
         for (int day = week + 7 > x->today ? week + 7 : x->today; day <= x->last_day && !placed; day++) {
-                ahead = ahead || window_ahead(x, day, c->smr.window, c->smr.duration);
-                placed = !has_smr(x, day) && place(x, day, c->smr.window, c->smr.duration, x->not_before, &start);
+                ahead = ahead || window_ahead(x, day, smr_window(x, day), c->smr.duration);
+                placed = !has_smr(x, day) && place(x, day, smr_window(x, day), c->smr.duration, x->not_before, &start);
         }
 
         if (placed) {
@@ -636,11 +667,58 @@ struct refusals {
         bool by_busy;           /* the window of a day had no room */
 };
 
+/* The first week (see the top of this file): how many of the 7 days of the week from
+ * Monday week lie on or after the day limber first ran, which is never after today. */
+static unsigned days_since_first_run(const struct ctx *x, int week) {
+        return x->first_day <= week ? 7 : (unsigned) (week + 7 - x->first_day);
+}
 
-/* Rule 1: per_week SMR sessions each ISO week, min_gap apart; workouts' sessions and
- * done ones count. Sessions planned before keep their day while it still works, so a
- * change elsewhere in the week moves as few of them as it can; the rest go on the
- * earliest free evenings. One that did not happen gets one stand-in on another evening;
+/* How many sessions of length dur the windows of the week from Monday week still had
+ * ahead of the first run, gap days apart. */
+static unsigned first_week_room(const struct ctx *x, int week,
+                                struct limber_window (*window)(const struct ctx *, int), usec_t dur, unsigned gap) {
+        unsigned n = 0;
+        int last = 0;
+        for (int day = x->first_day; day <= week + 6; day++)
+                if (limber_local_time(day, window(x, day).end) >= x->in->first_run + dur &&
+                    (n == 0 || (unsigned) (day - last) >= gap)) {
+                        n++;
+                        last = day;
+                }
+        return n;
+}
+
+/* A weekly target's share of days of 7, to the nearest whole number (7 is odd: no
+ * ties). */
+static unsigned share_of_week(unsigned target, unsigned days) {
+        return (target * days + 3) / 7;
+}
+
+/* Rule 1's ask for the week from Monday week. */
+static unsigned smr_ask(const struct ctx *x, int week) {
+        unsigned days = days_since_first_run(x, week), per_week = x->c->smr.per_week;
+        if (days == 7)
+                return per_week;
+        unsigned share = share_of_week(per_week, days);
+        unsigned room = first_week_room(x, week, smr_window, x->c->smr.duration, min_gap_days(x));
+        return share < room ? share : room;
+}
+
+/* Rule 5's ask, in minutes, for this week. */
+static unsigned cardio_ask(const struct ctx *x) {
+        unsigned days = days_since_first_run(x, x->week0), minutes = x->c->cardio.weekly_minutes;
+        if (days == 7)
+                return minutes;
+        unsigned share = share_of_week(minutes, days);
+        unsigned room = (unsigned) (first_week_room(x, x->week0, walk_window, x->c->cardio.session, 1) *
+                                    x->c->cardio.session / USEC_PER_MIN);
+        return share < room ? share : room;
+}
+
+/* Rule 1: per_week SMR sessions each ISO week (the first week: its share), min_gap
+ * apart; workouts' sessions and done ones count. Sessions planned before keep their
+ * day while it still works, so a change elsewhere in the week moves as few of them as
+ * it can; the rest go on the earliest free evenings. One that did not happen gets one stand-in on another evening;
  * a stand-in gets none. */
 static void rule_weekly(struct ctx *x) {
         const struct limber_config *c = x->c;
@@ -648,19 +726,19 @@ static void rule_weekly(struct ctx *x) {
         for (int week = x->week0; week <= x->last_day; week += 7) {
                 int first = week > x->today ? week : x->today;
                 int last = week + 6 < x->last_day ? week + 6 : x->last_day;
-                unsigned n = 0;
+                unsigned n = 0, ask = smr_ask(x, week);
                 usec_t start;
 
                 for (size_t i = 0; i < x->n_out; i++)
                         if (counts_for_week(&x->out[i].session) && in_week(&x->out[i].session, week))
                                 n++;
 
-                for (size_t i = 0; i < x->n_open && n < c->smr.per_week; i++) {
+                for (size_t i = 0; i < x->n_open && n < ask; i++) {
                         const struct limber_session *o = &x->open[i];
                         int day = session_day(o);
                         if (x->open_used[i] || o->rule != LIMBER_RULE_WEEKLY || o->day != week ||
                             day < first || day > last || !smr_day_free(x, day) ||
-                            !place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
+                            !place(x, day, smr_window(x, day), c->smr.duration, x->not_before, &start))
                                 continue;
                         const struct limber_plan_session *lost_one = o->replaces[0] ? find_out(x, o->replaces) : NULL;
                         emit_weekly(x, week, o->slot, start, lost_one ? &lost_one->session : NULL);
@@ -668,34 +746,35 @@ static void rule_weekly(struct ctx *x) {
                 }
 
                 unsigned slot = 0;
-                for (; n < c->smr.per_week; n++) {
+                for (; n < ask; n++) {
                         const struct limber_session *replaces = NULL;
                         struct refusals why = { 0 };
                         bool placed = false;
 
-                        if (first_asks(x, week_smr, week) >= c->smr.per_week) {
+                        if (first_asks(x, week_smr, week) >= ask) {
                                 replaces = owed_stand_in(x, week_smr, week);
                                 if (!replaces) {
                                         for (int day = first; day <= last; day++)
-                                                why.days_ahead += window_ahead(x, day, c->smr.window, c->smr.duration);
+                                                why.days_ahead += window_ahead(x, day, smr_window(x, day),
+                                                                               c->smr.duration);
                                         if (why.days_ahead > 0 && week + 6 <= x->last_day) {
                                                 char label[16];
                                                 day_label(week, label, sizeof label);
                                                 add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week,
                                                              "week of %s: %u of %u SMR sessions not asked again: "
                                                              "one that did not happen is replaced only once",
-                                                             label, c->smr.per_week - n, c->smr.per_week);
+                                                             label, ask - n, ask);
                                         }
                                         break;
                                 }
                         }
                         for (int day = first; day <= last && !placed; day++) {
-                                if (!window_ahead(x, day, c->smr.window, c->smr.duration))
+                                if (!window_ahead(x, day, smr_window(x, day), c->smr.duration))
                                         continue;
                                 why.days_ahead++;
                                 if (!smr_day_free(x, day))
                                         why.by_limit = true;
-                                else if (place(x, day, c->smr.window, c->smr.duration, x->not_before, &start))
+                                else if (place(x, day, smr_window(x, day), c->smr.duration, x->not_before, &start))
                                         placed = true;
                                 else
                                         why.by_busy = true;
@@ -710,7 +789,7 @@ static void rule_weekly(struct ctx *x) {
                                 if (why.days_ahead > 0 && week + 6 <= x->last_day)
                                         add_unplaced(x, LIMBER_SESSION_SMR, LIMBER_RULE_WEEKLY, week,
                                                      "week of %s: %u of %u SMR sessions found no %sevening%s", label,
-                                                     c->smr.per_week - n, c->smr.per_week, why.by_busy ? "free " : "",
+                                                     ask - n, ask, why.by_busy ? "free " : "",
                                                      why.by_limit ? gap : "");
                                 break;
                         }
@@ -734,7 +813,8 @@ static bool has_walk(struct ctx *x, int day) {
         return false;
 }
 
-static void emit_walk(struct ctx *x, unsigned slot, usec_t start, double done, const struct limber_session *replaces) {
+static void emit_walk(struct ctx *x, unsigned slot, usec_t start, double done, unsigned target,
+                      const struct limber_session *replaces) {
         struct limber_session s;
         init_session(&s, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0, slot, start, x->c->cardio.session,
                      "brisk-walk");
@@ -742,8 +822,7 @@ static void emit_walk(struct ctx *x, unsigned slot, usec_t start, double done, c
                 snprintf(s.replaces, sizeof s.replaces, "%s", replaces->id);
                 stand_in_reason(replaces, "walk", s.reason, sizeof s.reason);
         } else
-                snprintf(s.reason, sizeof s.reason, "week's cardio %u/%u min", (unsigned) done,
-                         x->c->cardio.weekly_minutes);
+                snprintf(s.reason, sizeof s.reason, "week's cardio %u/%u min", (unsigned) done, target);
         emit(x, &s);
 }
 
@@ -760,14 +839,16 @@ static const char *describe_walk_refusals(const struct refusals *why, char *buf,
         return buf;
 }
 
-/* Rule 5: when the week's remaining days cannot reach weekly_minutes at the pace of
- * the last 7 days, brisk walks in the midday window close the gap, one a day. Once a
- * walk of the week did not happen, the week asks only for one stand-in for each. */
+/* Rule 5: when the week's remaining days cannot reach weekly_minutes (the first week:
+ * its share) at the pace of the last 7 days, brisk walks in the midday window close
+ * the gap, one a day. Once a walk of the week did not happen, the week asks only for
+ * one stand-in for each. */
 static unsigned rule_cardio(struct ctx *x) {
         const struct limber_config *c = x->c;
         usec_t week_start = limber_local_time(x->week0, 0);
         usec_t today_start = limber_local_time(x->today, 0);
         double done = cardio_minutes(x, week_start, x->now), planned = 0;
+        unsigned target = cardio_ask(x);
 
         for (size_t i = 0; i < x->n_out; i++) {
                 const struct limber_session *s = &x->out[i].session;
@@ -787,7 +868,7 @@ static unsigned rule_cardio(struct ctx *x) {
                         planned += minutes;
         }
 
-        if (c->cardio.weekly_minutes == 0)
+        if (target == 0)
                 return (unsigned) done;
 
         /* The 7 local days before today, which a DST change makes 167 or 169 hours. */
@@ -795,10 +876,10 @@ static unsigned rule_cardio(struct ctx *x) {
         unsigned days_left = (unsigned) (x->week0 + 7 - x->today);
         double projected = done + planned + pace * days_left;
         double session_minutes = (double) c->cardio.session / USEC_PER_MIN;
-        if (projected >= c->cardio.weekly_minutes)
+        if (projected >= target)
                 return (unsigned) done;
 
-        unsigned needed = (unsigned) ceil((c->cardio.weekly_minutes - projected) / session_minutes);
+        unsigned needed = (unsigned) ceil((target - projected) / session_minutes);
         unsigned slot = 0, placed = 0;
         int last = x->week0 + 6 < x->last_day ? x->week0 + 6 : x->last_day;
         struct refusals why = { 0 };
@@ -811,16 +892,16 @@ static unsigned rule_cardio(struct ctx *x) {
                 int day = session_day(o);
                 if (x->open_used[i] || o->rule != LIMBER_RULE_CARDIO || o->day != x->week0 ||
                     day < x->today || day > last || has_walk(x, day) ||
-                    !place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start))
+                    !place(x, day, walk_window(x, day), c->cardio.session, x->not_before, &start))
                         continue;
                 const struct limber_plan_session *lost_one = o->replaces[0] ? find_out(x, o->replaces) : NULL;
-                emit_walk(x, o->slot, start, done, lost_one ? &lost_one->session : NULL);
+                emit_walk(x, o->slot, start, done, target, lost_one ? &lost_one->session : NULL);
                 placed++;
         }
         bool stand_ins_only = has_lost(x, is_walk, x->week0);
         char buf[96];
         for (int day = x->today; day <= last && placed < needed; day++) {
-                if (!window_ahead(x, day, c->cardio.window, c->cardio.session))
+                if (!window_ahead(x, day, walk_window(x, day), c->cardio.session))
                         continue;
                 why.days_ahead++;
                 const struct limber_session *replaces = stand_ins_only ? owed_stand_in(x, is_walk, x->week0) : NULL;
@@ -832,13 +913,13 @@ static unsigned rule_cardio(struct ctx *x) {
                         why.by_limit = true;
                         continue;
                 }
-                if (!place(x, day, c->cardio.window, c->cardio.session, x->not_before, &start)) {
+                if (!place(x, day, walk_window(x, day), c->cardio.session, x->not_before, &start)) {
                         why.by_busy = true;
                         continue;
                 }
                 why.by_limit = true;    /* this day's one walk */
                 slot = lowest_free_slot(x, LIMBER_RULE_CARDIO, x->week0, slot);
-                emit_walk(x, slot, start, done, replaces);
+                emit_walk(x, slot, start, done, target, replaces);
                 slot++;
                 placed++;
         }
@@ -846,11 +927,11 @@ static unsigned rule_cardio(struct ctx *x) {
                 add_unplaced(x, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0,
                              "week's cardio %u/%u min: %u of %u walks not asked again: "
                              "one that did not happen is replaced only once",
-                             (unsigned) done, c->cardio.weekly_minutes, needed - placed, needed);
+                             (unsigned) done, target, needed - placed, needed);
         else if (placed < needed && why.days_ahead > 0)
                 add_unplaced(x, LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, x->week0,
                              "week's cardio %u/%u min: %u of %u walks %s", (unsigned) done,
-                             c->cardio.weekly_minutes, needed - placed, needed,
+                             target, needed - placed, needed,
                              describe_walk_refusals(&why, buf, sizeof buf));
         return (unsigned) done;
 }
@@ -875,6 +956,21 @@ static int compare_intervals(const void *a, const void *b) {
         return x->start != y->start ? (x->start < y->start ? -1 : 1) : 0;
 }
 
+/* Whether s is a mobility break that came and went unanswered while a later one came
+ * due: a break is a nudge at the desk, not an appointment, and the next nudge ends the
+ * last. Breaks of a day are numbered by their slot as they come. A snoozed break whose
+ * new start is still ahead waits for it. */
+static bool break_superseded(const struct ctx *x, const struct limber_session *s) {
+        if (s->rule != LIMBER_RULE_SITTING || s->start > x->now)
+                return false;
+        for (size_t i = 0; i < x->in->n_sessions; i++) {
+                const struct limber_session *o = &x->in->sessions[i];
+                if (o->rule == LIMBER_RULE_SITTING && (o->day > s->day || (o->day == s->day && o->slot > s->slot)))
+                        return true;
+        }
+        return false;
+}
+
 /* Takes in the stored sessions: history and outcomes stay, late ones become missed,
  * future planned ones wait in x->open for the rules. */
 static void load_sessions(struct ctx *x) {
@@ -891,7 +987,7 @@ static void load_sessions(struct ctx *x) {
                 struct limber_session s = x->in->sessions[i];
                 bool pending = s.status == LIMBER_STATUS_PLANNED || s.status == LIMBER_STATUS_SNOOZED;
 
-                if (pending && s.end + c->schedule.grace <= x->now) {
+                if (pending && (s.end + c->schedule.grace <= x->now || break_superseded(x, &s))) {
                         s.status = LIMBER_STATUS_MISSED;
                         s.last_modified = x->now;
                         push_out(x, &s, true);
@@ -906,12 +1002,15 @@ static void load_sessions(struct ctx *x) {
         }
 }
 
+/* Quiet hours from yesterday's, which may reach into today, to those of the day after
+ * the horizon; each day's start on it. */
 static void occupy_quiet_hours_and_busy(struct ctx *x) {
-        struct limber_window q = x->c->schedule.quiet_hours;
         usec_t from = limber_local_time(x->today - 1, 0), until = limber_local_time(x->last_day + 2, 0);
 
-        for (int day = x->today - 1; day <= x->last_day + 1; day++)
+        for (int day = x->today - 1; day <= x->last_day + 1; day++) {
+                struct limber_window q = quiet_hours(x, day);
                 occupy(x, limber_local_time(day, q.start), limber_local_time(q.end > q.start ? day : day + 1, q.end));
+        }
 
         for (size_t i = 0; i < x->in->n_busy; i++) {
                 const struct limber_interval *b = &x->in->busy[i];
@@ -927,6 +1026,7 @@ int limber_plan(const struct limber_plan_input *in, struct limber_plan *ret) {
                 .now = in->now,
                 .not_before = round_up(in->now, SLOT_STEP),
                 .today = limber_local_day(in->now),
+                .first_day = in->first_run > 0 && in->first_run <= in->now ? limber_local_day(in->first_run) : INT_MIN,
         };
         /* The horizon counts whole local days from today: 14d is today and the 13 after
          * it, so that no session lies beyond now + horizon. */
@@ -950,6 +1050,8 @@ int limber_plan(const struct limber_plan_input *in, struct limber_plan *ret) {
                 rule_weekly(&x);
                 cardio_done = rule_cardio(&x);
         }
+        /* This week's targets, for the bus: the first week's are its share. */
+        unsigned smr_target = smr_ask(&x, x.week0) + (spike ? 1 : 0), cardio_target = cardio_ask(&x);
 
         /* What no rule asked for again leaves the plan. */
         for (size_t i = 0; i < x.n_open && !x.oom; i++)
@@ -978,9 +1080,9 @@ int limber_plan(const struct limber_plan_input *in, struct limber_plan *ret) {
                 .n_sessions = x.n_out,
                 .unplaced = x.unplaced,
                 .n_unplaced = x.n_unplaced,
-                .week_smr_target = in->config->smr.per_week + (spike ? 1 : 0),
+                .week_smr_target = smr_target,
                 .week_cardio_minutes = cardio_done,
-                .week_cardio_target = in->config->cardio.weekly_minutes,
+                .week_cardio_target = cardio_target,
                 .load_ratio = ratio,
         };
         for (size_t i = 0; i < x.n_out; i++) {

@@ -18,6 +18,10 @@ struct limber_interval {
 struct limber_plan_input {
         const struct limber_config *config;
         usec_t now;
+        /* When limber first ran with this state: the week it fell in asks only for
+         * the share of its days from then on (planner.c); 0 when unknown, or later
+         * than now, and every week asks in full. */
+        usec_t first_run;
         /* Activities of at least the last 44 days (the 30-day spike look-back from any
          * day of this week and the last, the 28-day one from any day of this week), any
          * order. */

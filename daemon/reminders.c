@@ -122,7 +122,8 @@ static int break_due(struct limber_daemon *d, usec_t now) {
         d->last_break = now;
         d->break_held = false;
         announce(d, &s);
-        /* The plan takes the break in as a fixed session and the feed shows it. */
+        /* The plan takes the break in as a fixed session (the bus shows it, the feed
+         * does not), and an earlier one nobody answered ends as missed. */
         (void) limber_schedule_replan(d, "a mobility break is due");
         return 0;
 }

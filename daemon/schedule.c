@@ -410,6 +410,7 @@ int limber_schedule_replan(struct limber_daemon *d, const char *why) {
         struct limber_plan_input in = {
                 .config = c,
                 .now = now,
+                .first_run = d->first_run,
                 .activities = activities,
                 .n_activities = n_activities,
                 .sessions = stored,
@@ -483,6 +484,9 @@ int limber_schedule_start(struct limber_daemon *d) {
                 return log_error_errno(r, "Failed to read the feed token: %s", limber_store_error(d->store));
         /* Per installation, so two users' feeds never share a UID. */
         snprintf(d->uid_domain, sizeof d->uid_domain, "limber-%.12s", domain_key);
+        r = limber_store_first_run(d->store, limber_daemon_now(d), &d->first_run);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read when limber first ran: %s", limber_store_error(d->store));
 
         if ((r = resolve_feed_path(d)) < 0 || (r = load_routines(d)) < 0)
                 return log_error_errno(r, "Failed to prepare the feed");

@@ -520,7 +520,7 @@ int limber_store_load_sessions(struct limber_store *s, usec_t since, struct limb
 int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_session *sessions, size_t n,
                                const char *(*title_of)(const struct limber_session *, void *), void *userdata,
                                usec_t now) {
-        sqlite3_stmt *st = NULL;
+        sqlite3_stmt *st = NULL, *missed = NULL;
         int rc;
 
         rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -537,6 +537,13 @@ int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_
                                 "sequence = ?12, last_modified_us = ?13, local_day = ?15, activity = ?16, "
                                 "replaces = ?17",
                                 -1, &st, NULL);
+        /* Missed is an outcome too, the one nobody gave: recorded once, when the planner
+         * marks it. */
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v2(s->db,
+                                        "INSERT INTO outcomes (session_id, outcome, at_us) SELECT ?1, 'missed', ?2 "
+                                        "WHERE NOT EXISTS (SELECT 1 FROM outcomes WHERE session_id = ?1 AND "
+                                        "outcome = 'missed')", -1, &missed, NULL);
         for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
                 const struct limber_session *x = &sessions[i].session;
                 if (!sessions[i].changed)
@@ -563,10 +570,17 @@ int limber_store_save_sessions(struct limber_store *s, const struct limber_plan_
                 sqlite3_bind_text(st, 16, x->activity, -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 17, x->replaces, -1, SQLITE_STATIC);
                 rc = sqlite3_step(st);
+                if (rc == SQLITE_DONE && x->status == LIMBER_STATUS_MISSED) {
+                        sqlite3_reset(missed);
+                        sqlite3_bind_text(missed, 1, x->id, -1, SQLITE_STATIC);
+                        sqlite3_bind_int64(missed, 2, (sqlite3_int64) x->last_modified);
+                        rc = sqlite3_step(missed);
+                }
                 if (rc == SQLITE_DONE)
                         rc = SQLITE_OK;
         }
         sqlite3_finalize(st);
+        sqlite3_finalize(missed);
 
         if (rc == SQLITE_OK)
                 rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
@@ -610,46 +624,80 @@ int limber_store_set_meta(struct limber_store *s, const char *key, const char *v
         return rc == SQLITE_DONE ? 0 : failure(rc);
 }
 
-int limber_store_random_value(struct limber_store *s, const char *key, char ret[static LIMBER_ID_LEN + 1]) {
-        sqlite3_stmt *st = NULL;
-        int rc, r = 0;
-
-        rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+/* The value kept under key in meta, or on first use the one make() writes into buf,
+ * which is kept from then on. One transaction, so that two processes agree on it. */
+static int meta_value(struct limber_store *s, const char *key,
+                      int (*make)(struct limber_store *, void *, char *, size_t), void *userdata,
+                      char *buf, size_t size) {
+        int r, rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         if (rc != SQLITE_OK)
                 return failure(rc);
 
-        rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
-        if (rc == SQLITE_OK) {
-                sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-                rc = sqlite3_step(st);
-                if (rc == SQLITE_ROW) {
-                        snprintf(ret, LIMBER_ID_LEN + 1, "%s", or_str((const char *) sqlite3_column_text(st, 0), ""));
-                        rc = SQLITE_DONE;
-                } else if (rc == SQLITE_DONE) {
-                        sd_id128_t id;
-                        r = sd_id128_randomize(&id);
-                        if (r >= 0) {
-                                sd_id128_to_string(id, ret);
-                                sqlite3_finalize(st);
-                                st = NULL;
-                                rc = sqlite3_prepare_v2(s->db, "INSERT INTO meta (key, value) VALUES (?, ?)", -1, &st, NULL);
-                                if (rc == SQLITE_OK) {
-                                        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-                                        sqlite3_bind_text(st, 2, ret, -1, SQLITE_STATIC);
-                                        rc = sqlite3_step(st);
-                                }
-                        }
-                }
-        }
-        sqlite3_finalize(st);
-        if (r >= 0 && rc == SQLITE_DONE)
-                rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-        if (r < 0 || rc != SQLITE_OK) {
+        r = limber_store_get_meta(s, key, buf, size);
+        if (r == -ENOENT) {
+                r = make(s, userdata, buf, size);
                 if (r >= 0)
-                        r = failure(rc);
-                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                return r;
+                        r = limber_store_set_meta(s, key, buf);
         }
+        if (r >= 0) {
+                rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+                if (rc == SQLITE_OK)
+                        return 0;
+                r = failure(rc);
+        }
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+}
+
+static int make_random(struct limber_store *s, void *userdata, char *buf, size_t size) {
+        sd_id128_t id;
+        int r = sd_id128_randomize(&id);
+        if (r < 0)
+                return r;
+        char hex[SD_ID128_STRING_MAX];
+        snprintf(buf, size, "%s", sd_id128_to_string(id, hex));
+        return 0;
+}
+
+int limber_store_random_value(struct limber_store *s, const char *key, char ret[static LIMBER_ID_LEN + 1]) {
+        return meta_value(s, key, make_random, NULL, ret, LIMBER_ID_LEN + 1);
+}
+
+/* A database that a limber which kept no first run wrote: its first record is when limber
+ * first ran. Else this is the first run, and it is now. */
+static int make_first_run(struct limber_store *s, void *userdata, char *buf, size_t size) {
+        usec_t now = *(const usec_t *) userdata;
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db,
+                                    "SELECT min(t) FROM (SELECT min(created_us) AS t FROM sessions "
+                                    "UNION ALL SELECT min(created_us) FROM activities "
+                                    "UNION ALL SELECT min(start_us) FROM desk_spans)", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return failure(rc);
+        rc = sqlite3_step(st);
+        bool stored = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+        sqlite3_int64 earliest = stored ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW)
+                return failure(rc);
+
+        usec_t t = stored && earliest > 0 && (usec_t) earliest < now ? (usec_t) earliest : now;
+        snprintf(buf, size, "%llu", (unsigned long long) t);
+        return 0;
+}
+
+int limber_store_first_run(struct limber_store *s, usec_t now, usec_t *ret) {
+        char buf[32];
+        int r = meta_value(s, "first-run", make_first_run, &now, buf, sizeof buf);
+        if (r < 0)
+                return r;
+
+        char *end;
+        errno = 0;
+        unsigned long long t = strtoull(buf, &end, 10);
+        /* A value this limber did not write: the first run is unknown, and no week is
+         * the first. */
+        *ret = errno == 0 && end != buf && *end == '\0' ? (usec_t) t : 0;
         return 0;
 }
 

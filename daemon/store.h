@@ -59,5 +59,10 @@ int limber_store_random_value(struct limber_store *s, const char *key, char ret[
 int limber_store_get_meta(struct limber_store *s, const char *key, char *ret, size_t size);
 int limber_store_set_meta(struct limber_store *s, const char *key, const char *value);
 
+/* When limber first ran with this database, made once and kept: now on the first call,
+ * or the earliest record of a database that an older limber wrote. 0 when the kept
+ * value is not one this limber wrote. */
+int limber_store_first_run(struct limber_store *s, usec_t now, usec_t *ret);
+
 /* The last SQLite error, for log messages. */
 const char *limber_store_error(struct limber_store *s);

@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Sitting breaks and outcomes, on a private bus with short limits
 (max_sitting = 3s, natural_break = 2s): sitting for 3 s makes a mobility session due
-(SessionDue, an object, a stored row); 2 s of idle end the streak; a busy calendar slot
-holds a break until it ends; outcomes are stored before the reply, survive a kill, and
-show on the session object and in the feed; the session objects follow the plan
-through the ObjectManager; bad arguments get errors and limberd runs on."""
+(SessionDue, an object, a stored row), which is no event in the calendar feed; 2 s of
+idle end the streak; a break nobody answered is missed once the next one is due, on the
+bus and in the stored outcomes; a busy calendar slot holds a break until it ends;
+outcomes are stored before the reply, survive a kill, and show on the session object;
+the session objects follow the plan through the ObjectManager; bad arguments get errors
+and limberd runs on."""
 
 import os
 import re
+import sqlite3
 import sys
 import time
 
@@ -40,6 +43,12 @@ def due(monitor, kind=None):
         if kind is None or k == kind:
             out.append((sid, k, title, description))
     return out
+
+
+def check_no_breaks_in_feed(d, what):
+    feed = harness.read_text(d.get_property('FeedPath'))
+    check(not re.search(r'^UID:sitting_', feed, re.M) and 'X-LIMBER-KIND:mobility' not in feed,
+          f'a mobility break in the feed {what}:\n{feed}')
 
 
 def test(ctx):
@@ -80,6 +89,8 @@ def test(ctx):
     added = [m for m in monitor.signals('InterfacesAdded', 'org.freedesktop.DBus.ObjectManager', OBJECT_PATH)
              if m['payload']['data'][0] == f'{OBJECT_PATH}/session/{sid}']
     check(added, 'no InterfacesAdded for the break')
+    # A break is a nudge at the desk, not an appointment: no calendar event.
+    check_no_breaks_in_feed(d, 'once it is due')
 
     # The break taken from its object: stored, shown, and the streak starts again.
     before_done = harness.now_usec()
@@ -90,10 +101,7 @@ def test(ctx):
     check(changed and any('Status' in m['payload']['data'][1] for m in changed),
           'no PropertiesChanged for the break\'s Status')
     check(d.get_property('SittingSince') >= before_done, 'the streak did not start again after the break')
-    feed = harness.read_text(d.get_property('FeedPath'))
-    block = re.search(rf'UID:{sid}@.*?END:VEVENT', feed, re.S)
-    check(block and 'X-LIMBER-STATUS:completed' in block.group(0) and '(done)' in block.group(0),
-          f'the completed break in the feed:\n{block.group(0) if block else feed}')
+    check_no_breaks_in_feed(d, 'once it is done')
 
     # Idle for 2 s ends the streak; back at the desk, a new one starts and no break
     # comes within 2 s.
@@ -109,6 +117,13 @@ def test(ctx):
 
     # Outcomes: a skip and a snooze; wrong ids and arguments; the daemon runs on.
     d.call('SkipSession', 's', second)
+
+    # Still sitting: a third break, left unanswered, is missed once the fourth is due.
+    harness.wait_until(lambda: len(due(monitor, 'mobility')) >= 4, 15, what='a third and a fourth break')
+    third, fourth = due(monitor, 'mobility')[2][0], due(monitor, 'mobility')[3][0]
+    status = lambda x: d.call('GetSession', 's', x)[0]['Status']['data']
+    check_equal(status(third), 'missed', f'status of {third}, unanswered when {fourth} came due')
+    check_equal(managed(d)[f'{OBJECT_PATH}/session/{third}']['Status'], 'missed', f'the Status of {third}\'s object')
     for method, sig, args, name, text in [
             ('CompleteSession', 's', ('weekly_20000103_9',), NO_SUCH_SESSION, 'weekly_20000103_9'),
             ('SkipSession', 's', ('no such id!',), ERROR_INVALID_ARGS, "'id'"),
@@ -132,9 +147,16 @@ def test(ctx):
     d.kill9()
     d2 = ctx.daemon(bus, config=CONFIG.format(busy=''), state_dir=d.state_dir).start()
     statuses = {s[0]: s[2] for s in d2.call('ListSessions', 'tt', 0, 0)[0]}
-    check_equal((statuses.get(sid), statuses.get(second), statuses.get(target[0])),
-                ('completed', 'skipped', 'snoozed'), 'outcomes after a kill and a restart')
+    check_equal((statuses.get(sid), statuses.get(second), statuses.get(third), statuses.get(target[0])),
+                ('completed', 'skipped', 'missed', 'snoozed'), 'outcomes after a kill and a restart')
+    check_no_breaks_in_feed(d2, 'after a restart')
     check_equal(d2.stop(), 0, 'exit status')
+    # The history has each outcome once, missed too: the one nobody gave.
+    db = sqlite3.connect(os.path.join(d.state_dir, 'limber.db'))
+    history = db.execute('SELECT session_id, outcome FROM outcomes WHERE session_id IN (?, ?, ?) ORDER BY id',
+                         (sid, second, third)).fetchall()
+    db.close()
+    check_equal(history, [(sid, 'completed'), (second, 'skipped'), (third, 'missed')], 'stored outcomes of the breaks')
     monitor.close()
     test_busy_holds_break(ctx)
 

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The iCalendar feed as calendar clients see it: it parses in ical.js, python
-icalendar, vobject, khal and libical, with one event per session; a re-plan that
-changes nothing leaves the file byte for byte; a session moved by a busy event raises
-only its own SEQUENCE and LAST-MODIFIED; a cancelled future session leaves the feed;
-and the HTTP server answers as a subscribed client needs (200, 304, HEAD, 405, 404)."""
+icalendar, vobject, khal and libical, with one event per session; no VALARM rings
+before its event was published; a re-plan that changes nothing leaves the file byte
+for byte; a session moved by a busy event raises only its own SEQUENCE and
+LAST-MODIFIED; a cancelled future session leaves the feed; and the HTTP server answers
+as a subscribed client needs (200, 304, HEAD, 405, 404)."""
 
 import datetime
 import os
@@ -65,6 +66,27 @@ def prop(block, name):
     return m.group(1) if m else None
 
 
+def instant(value):
+    """µs since the epoch of a DTSTART;TZID=Europe/Berlin:... or a ...Z value."""
+    text = value.split(':')[-1]
+    t = datetime.datetime.strptime(text.rstrip('Z'), '%Y%m%dT%H%M%S')
+    t = t.replace(tzinfo=datetime.timezone.utc if text.endswith('Z') else TZ)
+    return int(t.timestamp()) * USEC_PER_SEC
+
+
+def check_alarms(text, what):
+    """[feed] alarm is the default 10 min: a planned session has its VALARM exactly when
+    10 min before its start is no earlier than its LAST-MODIFIED, the moment this
+    version of it was published; nothing else has one."""
+    for uid, block in events_by_uid(text).items():
+        start, published = instant(prop(block, 'DTSTART')), instant(prop(block, 'LAST-MODIFIED'))
+        want = prop(block, 'X-LIMBER-STATUS') == 'planned' and start - 10 * MIN >= published
+        check_equal('BEGIN:VALARM' in block, want, f'{what}: a VALARM in {uid} (start {prop(block, "DTSTART")}, '
+                                                   f'published {prop(block, "LAST-MODIFIED")})')
+        if want:
+            check_equal(prop(block, 'TRIGGER'), '-PT10M', f'{what}: the TRIGGER of {uid}')
+
+
 def curl(*args):
     r = subprocess.run(['curl', '-sS', '-D', '-', '-o', '-', *args], capture_output=True, timeout=30)
     if r.returncode != 0:
@@ -101,6 +123,7 @@ def test(ctx):
     for sid, kind, status, title, start, end, seq in sessions:
         utc = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(start // USEC_PER_SEC))
         check_equal(starts[sid], utc, f'start of {sid} in the feed')
+    check_alarms(text, 'the first feed')
 
     for line in ('VERSION:2.0', 'X-WR-CALNAME:Limber', 'NAME:Limber', 'TZID:Europe/Berlin',
                  'REFRESH-INTERVAL;VALUE=DURATION:PT1H', 'X-PUBLISHED-TTL:PT1H'):
@@ -153,6 +176,7 @@ def test(ctx):
     check_equal(session['Sequence'], seq + 1, 'Sequence of the moved session')
     check(session['Steps'] and session['Title'], f'GetSession without steps or title: {session}')
     clients.parse_all(feed_path, lint, ctx.root)
+    check_alarms(text2, 'the feed after a move')
 
     # Fewer sessions a week: the second weekly session of each week leaves the feed,
     # and the bus says so.

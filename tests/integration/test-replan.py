@@ -8,7 +8,10 @@ clock of the test's own (libfaketime, frozen, moved by the test):
   puts on another day is not asked for again, and next weeks' sessions stay on their
   local evenings, also after a restart;
 - a user who answers nothing: each missed session is replaced once, on another day, a
-  replacement is not replaced, and Unplaced then says the week is not asked again."""
+  replacement is not replaced, and Unplaced then says the week is not asked again;
+- a first run on a Thursday: limberd keeps that moment in its database, once, and the
+  week asks only for its share (4 of 7 days), across a restart, until the next week
+  asks in full; a migrated database's first run is its earliest record."""
 
 import datetime
 import os
@@ -110,21 +113,86 @@ def test_migration(ctx, libfaketime):
     db.close()
     check_equal(rows, {'weekly_20261123_0': epoch_day(2026, 11, 23), 'weekly_20261123_1': epoch_day(2026, 11, 25)},
                 'local days stored for the migrated sessions')
+    check_equal(first_run(state), stamp, 'the first run of a migrated database: its earliest record')
+
+
+def first_run(state):
+    db = sqlite3.connect(os.path.join(state, 'limber.db'))
+    rows = db.execute("SELECT value FROM meta WHERE key = 'first-run'").fetchall()
+    db.close()
+    return int(rows[0][0]) if len(rows) == 1 else rows
+
+
+def test_first_week(ctx, libfaketime):
+    """Thursday 26 Nov 2026, 10:00 in Berlin, a fresh state, the default SMR and cardio
+    rules: 4 of 7 days are left. 2 x 4/7 = 1.14: one SMR session, Thursday 18:30.
+    150 x 4/7 = 85.7: 86 min, 3 walks of 30, Thursday to Saturday 12:00. Nothing is
+    unplaced, where the full week would leave a fifth walk without a day."""
+    berlin = 'Europe/Berlin'
+    thursday = at(berlin, 2026, 11, 26, 10, 0)
+    clock = harness.FrozenClock(ctx, libfaketime, thursday)
+    config = '[schedule]\ntimezone = Europe/Berlin\n[mobility]\nnotify = false\n[feed]\nhttp = off\n'
+    bus = ctx.bus()
+    d = ctx.daemon(bus, config=config, command_prefix=clock.prefix(berlin)).start()
+    state = d.state_dir
+
+    def week(what):
+        check_equal((d.get_property('WeekSmrTarget'), d.get_property('WeekCardioTarget'),
+                     [tuple(u) for u in d.get_property('Unplaced')]), what[0], f'{what[1]}: targets and Unplaced')
+        this_week = {k: v[2] for k, v in sessions(d).items()
+                     if k.endswith(tuple(f'_20261123_{n}' for n in range(9))) and v[1] == 'planned'}
+        check_equal(this_week, what[2], f'{what[1]}: the week\'s planned sessions')
+
+    first = {'weekly_20261123_0': at(berlin, 2026, 11, 26, 18, 30),
+             'cardio_20261123_0': at(berlin, 2026, 11, 26, 12, 0),
+             'cardio_20261123_1': at(berlin, 2026, 11, 27, 12, 0),
+             'cardio_20261123_2': at(berlin, 2026, 11, 28, 12, 0)}
+    week(((1, 86, []), 'a first run on Thursday', first))
+    check_equal(first_run(state), thursday, 'the first run kept in the database')
+    check_equal(d.call('GetSession', 's', 'cardio_20261123_0')[0]['Reason']['data'], "week's cardio 0/86 min",
+                'the reason of a walk in the first week')
+    check_equal(d.stop(), 0, 'exit status')
+
+    # Friday 10:00, a restart: the first run stays Thursday's, and so does the share
+    # (from Friday it would be 150 x 3/7 = 64 min). Thursday's session and walk were
+    # missed: the SMR session's stand-in goes on Saturday, 2 days on; the walk's on
+    # Sunday, as Friday and Saturday have theirs.
+    clock.set(at(berlin, 2026, 11, 27, 10, 0))
+    d = ctx.daemon(bus, config=config, state_dir=state, command_prefix=clock.prefix(berlin)).start()
+    week(((1, 86, []), 'Friday, after a restart',
+          {'cardio_20261123_1': at(berlin, 2026, 11, 27, 12, 0),
+           'cardio_20261123_2': at(berlin, 2026, 11, 28, 12, 0),
+           'weekly_20261123_1': at(berlin, 2026, 11, 28, 18, 30),
+           'cardio_20261123_3': at(berlin, 2026, 11, 29, 12, 0)}))
+    check_equal(first_run(state), thursday, 'the first run after a restart')
+
+    # Monday 30 Nov: a week in full, 2 SMR sessions and 150 min.
+    clock.set(at(berlin, 2026, 11, 30, 10, 0))
+    d.call('Replan')
+    check_equal((d.get_property('WeekSmrTarget'), d.get_property('WeekCardioTarget')), (2, 150),
+                'the targets of the week after the first')
+    check_equal(d.stop(), 0, 'exit status after the restart')
 
 
 def test_travel(ctx, libfaketime):
     berlin, tokyo = 'Europe/Berlin', 'Asia/Tokyo'
-    # Sunday 29 Nov, 18:05 in Berlin: a 10 km run 17:00-18:00 (Monday 01:00-02:00 in
-    # Tokyo). Rule 2 plans 18:30 tonight; rule 1, Tuesday 1 and Thursday 3 Dec (Monday
-    # is a day after Sunday), then Monday 7 and Wednesday 9.
+    # Sunday 29 Nov, 18:05 in Berlin, limber's first run: the week of 23 Nov asks for
+    # 2 x 1/7 sessions, none, so rule 1 plans Monday 30 Nov and Wednesday 2 Dec, then
+    # Monday 7 and Wednesday 9. Then a 10 km run 17:00-18:00 (Monday 01:00-02:00 in
+    # Tokyo): rule 2 plans 18:30 tonight, a day before Monday, whose session moves to
+    # Friday 4 Dec, the first evening 2 days from Wednesday's (SEQUENCE 1).
     clock = harness.FrozenClock(ctx, libfaketime, at(berlin, 2026, 11, 29, 18, 5))
     bus = ctx.bus()
     d = start_daemon(ctx, bus, clock, berlin)
+    check_equal(starting(d, 'weekly_20261130_'),
+                {'weekly_20261130_0': ('smr', 'planned', at(berlin, 2026, 11, 30, 18, 30), 0),
+                 'weekly_20261130_1': ('smr', 'planned', at(berlin, 2026, 12, 2, 18, 30), 0)},
+                'next week in Berlin before the run')
     d.call('LogActivity', 'sttda{sv}', 'run', at(berlin, 2026, 11, 29, 17, 0), 60 * MIN, 10000.0, 0)
     want = {
         'workout_20261129_0': ('smr', 'planned', at(berlin, 2026, 11, 29, 18, 30), 0),
-        'weekly_20261130_0': ('smr', 'planned', at(berlin, 2026, 12, 1, 18, 30), 0),
-        'weekly_20261130_1': ('smr', 'planned', at(berlin, 2026, 12, 3, 18, 30), 0),
+        'weekly_20261130_0': ('smr', 'planned', at(berlin, 2026, 12, 4, 18, 30), 1),
+        'weekly_20261130_1': ('smr', 'planned', at(berlin, 2026, 12, 2, 18, 30), 0),
         'weekly_20261207_0': ('smr', 'planned', at(berlin, 2026, 12, 7, 18, 30), 0),
         'weekly_20261207_1': ('smr', 'planned', at(berlin, 2026, 12, 9, 18, 30), 0),
     }
@@ -133,14 +201,14 @@ def test_travel(ctx, libfaketime):
 
     # Monday 30 Nov, 10:00 in Tokyo: the zone changes. The run is today there, and its
     # session is done: no second one. Each weekly session stays on its local evening,
-    # 18:30 in Tokyo, moved (SEQUENCE 1).
+    # 18:30 in Tokyo, moved (SEQUENCE up by 1).
     clock.set(at(tokyo, 2026, 11, 30, 10, 0))
     d.write_config(CONFIG.format(zone=tokyo))
     d.call('Reload')
     want = {
         'workout_20261129_0': ('smr', 'completed', at(berlin, 2026, 11, 29, 18, 30), 0),
-        'weekly_20261130_0': ('smr', 'planned', at(tokyo, 2026, 12, 1, 18, 30), 1),
-        'weekly_20261130_1': ('smr', 'planned', at(tokyo, 2026, 12, 3, 18, 30), 1),
+        'weekly_20261130_0': ('smr', 'planned', at(tokyo, 2026, 12, 4, 18, 30), 2),
+        'weekly_20261130_1': ('smr', 'planned', at(tokyo, 2026, 12, 2, 18, 30), 1),
         'weekly_20261207_0': ('smr', 'planned', at(tokyo, 2026, 12, 7, 18, 30), 1),
         'weekly_20261207_1': ('smr', 'planned', at(tokyo, 2026, 12, 9, 18, 30), 1),
     }
@@ -212,6 +280,7 @@ def test(ctx):
     test_migration(ctx, libfaketime)
     test_travel(ctx, libfaketime)
     test_nobody_answers(ctx, libfaketime)
+    test_first_week(ctx, libfaketime)
 
 
 if __name__ == '__main__':

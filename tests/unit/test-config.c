@@ -113,6 +113,14 @@ static void check_defaults(const struct limber_config *c) {
         CHECK_INT(c->cardio.weekly_minutes, 150);
         CHECK_U64(c->cardio.session, 30 * USEC_PER_MIN);
         check_window("cardio.window", c->cardio.window, 12 * 60, 13 * 60 + 30);
+        /* No weekday has a window of its own. */
+        for (unsigned i = 0; i < 7; i++) {
+                CHECK_CONTEXT("weekday %u", i);
+                CHECK(!c->schedule.quiet_hours_on[i].set);
+                CHECK(!c->smr.window_on[i].set);
+                CHECK(!c->cardio.window_on[i].set);
+        }
+        CHECK_CONTEXT_CLEAR();
 
         /* NULL: the daemon puts the feed at $XDG_DATA_HOME/limber/limber.ics */
         CHECK_STR(c->feed.path, NULL);
@@ -290,6 +298,65 @@ static void test_every_key(void) {
 
         CHECK_INT(c->n_plugins, 0);
 out:
+        free(errors);
+        free(path);
+}
+
+/* A window for one weekday replaces the plain key's on that day only, whichever of the
+ * two comes first in the file; the quiet hours of a day may cross midnight, the
+ * windows sessions go in may not. */
+static void test_weekday_windows(void) {
+        static const char text[] =
+                "[schedule]\n"
+                "quiet_hours.fri = 23:30-09:00\n"
+                "quiet_hours = 22:30-06:30\n"
+                "quiet_hours.sat = 23:30-09:00\n"
+                "[smr]\n"
+                "window.sat = 10:00-12:00\n"
+                "window.sun = 10:00-12:00\n"
+                "window = 19:00-21:30\n"
+                "[cardio]\n"
+                "window.mon = 17:00-18:00\n"
+                "window.sun = 11:00-13:00\n";
+        _cleanup_(limber_config_freep) struct limber_config *c = NULL;
+        char *errors = NULL, *path = NULL;
+
+        CHECK_INT(load_text(text, HOME, &path, &c, &errors), 0);
+        CHECK_STR(errors, NULL);
+        if (c) {
+                static const struct {
+                        unsigned quiet_start, quiet_end, smr_start, smr_end, cardio_start, cardio_end;
+                } want[7] = {
+                        /* Monday: its own walk window */
+                        { 22 * 60 + 30, 6 * 60 + 30, 19 * 60, 21 * 60 + 30, 17 * 60, 18 * 60 },
+                        { 22 * 60 + 30, 6 * 60 + 30, 19 * 60, 21 * 60 + 30, 12 * 60, 13 * 60 + 30 },
+                        { 22 * 60 + 30, 6 * 60 + 30, 19 * 60, 21 * 60 + 30, 12 * 60, 13 * 60 + 30 },
+                        { 22 * 60 + 30, 6 * 60 + 30, 19 * 60, 21 * 60 + 30, 12 * 60, 13 * 60 + 30 },
+                        /* Friday and Saturday nights: quiet from 23:30 to 09:00 */
+                        { 23 * 60 + 30, 9 * 60, 19 * 60, 21 * 60 + 30, 12 * 60, 13 * 60 + 30 },
+                        { 23 * 60 + 30, 9 * 60, 10 * 60, 12 * 60, 12 * 60, 13 * 60 + 30 },
+                        /* Sunday: both session windows its own */
+                        { 22 * 60 + 30, 6 * 60 + 30, 10 * 60, 12 * 60, 11 * 60, 13 * 60 },
+                };
+                for (unsigned i = 0; i < 7; i++) {
+                        CHECK_CONTEXT("weekday %u", i);
+                        struct limber_window q = limber_config_day_window(c->schedule.quiet_hours,
+                                                                          c->schedule.quiet_hours_on, i);
+                        struct limber_window smr = limber_config_day_window(c->smr.window, c->smr.window_on, i);
+                        struct limber_window walk = limber_config_day_window(c->cardio.window, c->cardio.window_on, i);
+                        CHECK_INT(q.start, want[i].quiet_start);
+                        CHECK_INT(q.end, want[i].quiet_end);
+                        CHECK_INT(smr.start, want[i].smr_start);
+                        CHECK_INT(smr.end, want[i].smr_end);
+                        CHECK_INT(walk.start, want[i].cardio_start);
+                        CHECK_INT(walk.end, want[i].cardio_end);
+                }
+                CHECK_CONTEXT_CLEAR();
+                /* The plain keys keep their own values. */
+                check_window("quiet_hours", c->schedule.quiet_hours, 22 * 60 + 30, 6 * 60 + 30);
+                check_window("smr.window", c->smr.window, 19 * 60, 21 * 60 + 30);
+                check_window("cardio.window", c->cardio.window, 12 * 60, 13 * 60 + 30);
+        }
         free(errors);
         free(path);
 }
@@ -550,6 +617,25 @@ static void test_errors(void) {
                 { "window: cardio may not cross midnight either",
                   "[cardio]\nwindow = 23:30-00:30\n", HOME,
                   "@:2: invalid window '23:30-00:30' for 'window' in [cardio]: the window may not cross midnight\n" },
+                { "window for a weekday: sessions may not cross midnight",
+                  "[smr]\nwindow.sat = 22:00-02:00\n", HOME,
+                  "@:2: invalid window '22:00-02:00' for 'window.sat' in [smr]: the window may not cross midnight\n" },
+                { "window for a weekday: not HH:MM",
+                  "[schedule]\nquiet_hours.fri = 23-09\n", HOME,
+                  "@:2: invalid window '23-09' for 'quiet_hours.fri' in [schedule]: "
+                  "expected HH:MM-HH:MM with hours 00-24 and minutes 00-59\n" },
+                { "window for a weekday: empty",
+                  "[cardio]\nwindow.sun = 12:00-12:00\n", HOME,
+                  "@:2: invalid window '12:00-12:00' for 'window.sun' in [cardio]: the window is empty\n" },
+                { "window for a weekday: not a weekday",
+                  "[smr]\nwindow.sa = 10:00-12:00\nwindow.saturday = 10:00-12:00\n", HOME,
+                  "@:2: unknown key 'window.sa' in [smr]\n@:3: unknown key 'window.saturday' in [smr]\n" },
+                { "window for a weekday: only the window keys have them",
+                  "[smr]\nmorning.sat = 08:00-10:00\n[mobility]\nduration.mon = 5min\n", HOME,
+                  "@:2: unknown key 'morning.sat' in [smr]\n@:4: unknown key 'duration.mon' in [mobility]\n" },
+                { "window for a weekday: set twice",
+                  "[cardio]\nwindow.sat = 10:00-11:00\nwindow = 12:00-13:00\nwindow.sat = 11:00-12:00\n", HOME,
+                  "@:4: 'window.sat' in [cardio] is already set on line 2\n" },
                 { "percentage: no sign",
                   "[smr]\nspike_single = 10\n", HOME,
                   "@:2: invalid percentage '10' for 'spike_single' in [smr]: expected a percentage such as 10%\n" },
@@ -694,6 +780,14 @@ static void test_errors(void) {
                 { "cardio window shorter than the session",
                   "[cardio]\nwindow = 12:00-12:29\nsession = 30min\n", HOME,
                   "@:3: 'session' (30min) does not fit in 'window' in [cardio]\n" },
+                { "a weekday's smr window shorter than the default duration: that day's line",
+                  "[smr]\nwindow = 18:00-21:00\nwindow.sat = 10:00-10:10\nwindow.sun = 10:00-12:00\n", HOME,
+                  "@:3: 'duration' (15min) does not fit in 'window.sat' in [smr]\n" },
+                { "a session longer than two weekdays' windows: each day's line",
+                  "[cardio]\nwindow.wed = 12:00-12:45\nsession = 45min\nwindow.fri = 12:00-12:40\n"
+                  "window.mon = 12:00-12:20\n", HOME,
+                  "@:5: 'session' (45min) does not fit in 'window.mon' in [cardio]\n"
+                  "@:4: 'session' (45min) does not fit in 'window.fri' in [cardio]\n" },
                 { "all three checks at once, in file order of the checks",
                   "[cardio]\nsession = 3h\n[smr]\nduration = 4h\n[mobility]\nnatural_break = 2h\n", HOME,
                   "@:6: 'natural_break' (2h) must be shorter than 'max_sitting' (30min) in [mobility]\n"
@@ -821,6 +915,7 @@ int main(void) {
         test_directory();
         test_empty_file();
         test_every_key();
+        test_weekday_windows();
         test_values();
         test_busy();
         test_plugins();

@@ -1602,6 +1602,272 @@ static void test_reasons(void) {
         limber_plan_free(&p);
 }
 
+/* Windows and quiet hours of a weekday of their own ([smr] window.sat, quiet_hours.fri).
+ * Friday 27 Nov 10:00; 3 SMR sessions a week, min_gap 1d (another evening each); 60 min
+ * of cardio, none done, pace 0. */
+static void test_weekday_windows(void) {
+        _cleanup_(limber_config_freep) struct limber_config *c = config();
+        const usec_t now = at(2026, 11, 27, 10, 0);
+        enum { MON, TUE, WED, THU, FRI, SAT, SUN };
+
+        c->smr.per_week = 3;
+        c->smr.min_gap = USEC_PER_DAY;
+        c->cardio.weekly_minutes = 60;
+        c->smr.window_on[FRI] = (struct limber_day_window) { true, { 22 * 60, 24 * 60 } };
+        c->smr.window_on[SAT] = (struct limber_day_window) { true, { 10 * 60, 12 * 60 } };
+        c->smr.window_on[SUN] = (struct limber_day_window) { true, { 10 * 60, 12 * 60 } };
+        c->cardio.window_on[SAT] = (struct limber_day_window) { true, { 9 * 60, 11 * 60 } };
+        c->cardio.window_on[SUN] = (struct limber_day_window) { true, { 15 * 60, 16 * 60 } };
+        c->schedule.quiet_hours_on[FRI] = (struct limber_day_window) { true, { 23 * 60 + 30, 10 * 60 + 30 } };
+
+        /* Rule 1, this week (Friday to Sunday):
+         * - Friday's window is 22:00-24:00, and Friday's quiet hours start at 23:30, not
+         *   the plain key's 22:00: Friday 22:00.
+         * - Saturday's window is 10:00-12:00, but Friday's quiet hours run on into
+         *   Saturday until 10:30: Saturday 10:30.
+         * - Sunday's window is 10:00-12:00; Saturday's quiet hours are the plain
+         *   22:00-07:00, over by then: Sunday 10:00.
+         * Next week and the one after, up to the horizon's last day, Thursday 10 Dec:
+         * the plain evening window on Monday, Tuesday and Wednesday.
+         * Rule 5: 60 min short, 2 walks over the 3 days left. Friday: the plain
+         * 12:00-13:30, 12:00. Saturday: 09:00-11:00, quiet until 10:30, the SMR session
+         * 10:30-10:45, and 10:45 + 30 min ends after 11:00: no room. Sunday: 15:00-16:00,
+         * 15:00. */
+        static const char *why_walk = "week's cardio 0/60 min";
+        static const char *third = "3rd SMR session of the week";
+        const struct want want[] = {
+                WALK("cardio_20261123_0", at(2026, 11, 27, 12, 0), why_walk),
+                WEEKLY("weekly_20261123_0", at(2026, 11, 27, 22, 0), FIRST),
+                WEEKLY("weekly_20261123_1", at(2026, 11, 28, 10, 30), SECOND),
+                WEEKLY("weekly_20261123_2", at(2026, 11, 29, 10, 0), third),
+                WALK("cardio_20261123_1", at(2026, 11, 29, 15, 0), why_walk),
+                WEEKLY("weekly_20261130_0", at(2026, 11, 30, 18, 30), FIRST),
+                WEEKLY("weekly_20261130_1", at(2026, 12, 1, 18, 30), SECOND),
+                WEEKLY("weekly_20261130_2", at(2026, 12, 2, 18, 30), third),
+                WEEKLY("weekly_20261207_0", at(2026, 12, 7, 18, 30), FIRST),
+                WEEKLY("weekly_20261207_1", at(2026, 12, 8, 18, 30), SECOND),
+                WEEKLY("weekly_20261207_2", at(2026, 12, 9, 18, 30), third),
+        };
+        struct limber_plan p = plan((struct limber_plan_input) { .config = c, .now = now });
+        check_new_plan("weekday windows", &p, c, now, want, ELEMENTSOF(want));
+        check_unplaced("weekday windows", &p, NULL, 0);
+        limber_plan_free(&p);
+
+        /* Rule 2 after a long run late on Sunday: the evening window of Sunday is its
+         * own, 10:00-12:00, long past at 21:00, so the session goes the next morning,
+         * 07:00-09:00. Sunday's quiet hours of its own, 21:00-08:00, keep Monday free
+         * until 08:00: Monday 08:00. */
+        c->smr.per_week = 0;
+        c->cardio.weekly_minutes = 0;
+        c->schedule.quiet_hours_on[SUN] = (struct limber_day_window) { true, { 21 * 60, 8 * 60 } };
+        const usec_t sunday = at(2026, 11, 29, 21, 0);
+        const struct limber_activity run = activity(LIMBER_ACTIVITY_RUN, at(2026, 11, 29, 19, 0), 90, 15000);
+        const struct want morning[] = {
+                WORKOUT("workout_20261129_0", at(2026, 11, 30, 8, 0), "after-run", "15.0 km run the day before"),
+        };
+        p = plan((struct limber_plan_input) { .config = c, .now = sunday, .activities = &run, .n_activities = 1 });
+        check_new_plan("a Sunday run, Sunday's quiet hours", &p, c, sunday, morning, ELEMENTSOF(morning));
+        check_unplaced("a Sunday run, Sunday's quiet hours", &p, NULL, 0);
+        limber_plan_free(&p);
+}
+
+/* The first week asks for its share of the days from limber's first run to Sunday, and
+ * for no more than the windows ahead of that run can hold (planner.c, the top). */
+static void test_first_week(void) {
+        _cleanup_(limber_config_freep) struct limber_config *c = config();
+        const usec_t thu = at(2026, 11, 26, 10, 0);
+        static const char *why_86 = "week's cardio 0/86 min";
+
+        /* First run on Thursday 26 Nov, 10:00: Thursday to Sunday, 4 of 7 days.
+         * Rule 1: 2 x 4/7 = 1.14, 1 session; the earliest evening, Thursday 18:30. Next
+         * week asks in full: Monday 30 Nov and Wednesday 2 Dec, then Monday 7 and
+         * Wednesday 9 Dec, the horizon's last day.
+         * Rule 5: 150 x 4/7 = 85.7, 86 min; the 4 middays ahead hold 4 x 30 = 120 of
+         * them. None done, pace 0: 86 / 30 = 2.9, 3 walks, Thursday to Saturday 12:00. */
+        const struct want thursday[] = {
+                WALK("cardio_20261123_0", at(2026, 11, 26, 12, 0), why_86),
+                WEEKLY("weekly_20261123_0", at(2026, 11, 26, 18, 30), FIRST),
+                WALK("cardio_20261123_1", at(2026, 11, 27, 12, 0), why_86),
+                WALK("cardio_20261123_2", at(2026, 11, 28, 12, 0), why_86),
+                WEEKLY("weekly_20261130_0", at(2026, 11, 30, 18, 30), FIRST),
+                WEEKLY("weekly_20261130_1", at(2026, 12, 2, 18, 30), SECOND),
+                WEEKLY("weekly_20261207_0", at(2026, 12, 7, 18, 30), FIRST),
+                WEEKLY("weekly_20261207_1", at(2026, 12, 9, 18, 30), SECOND),
+        };
+        struct limber_plan p = plan((struct limber_plan_input) { .config = c, .now = thu, .first_run = thu });
+        check_new_plan("first run on Thursday", &p, c, thu, thursday, ELEMENTSOF(thursday));
+        check_unplaced("first run on Thursday", &p, NULL, 0);
+        CHECK_INT(p.week_smr_target, 1);
+        CHECK_INT(p.week_cardio_target, 86);
+        limber_plan_free(&p);
+
+        /* The same Thursday with limber running since before the week: the week asks in
+         * full, and 5 walks do not fit in 4 days. */
+        const struct want_unplaced full[] = {
+                { LIMBER_SESSION_CARDIO, LIMBER_RULE_CARDIO, day(2026, 11, 23),
+                  "week's cardio 0/150 min: 1 of 5 walks do not fit in the 4 days left, at one walk a day" },
+        };
+        p = plan((struct limber_plan_input) { .config = c, .now = thu, .first_run = at(2026, 11, 22, 10, 0) });
+        check_unplaced("Thursday, first run the week before", &p, full, ELEMENTSOF(full));
+        CHECK_INT(p.week_smr_target, 2);
+        CHECK_INT(p.week_cardio_target, 150);
+        limber_plan_free(&p);
+
+        /* Saturday with the plan made on Thursday stored: the share follows the first
+         * run, not now, and the week is as it was. Thursday's walk and session are past
+         * (missed); Friday's walk too. 86 min short still, pace 0, 2 days left: 3 walks
+         * would be needed, Saturday's is the week's third and the walks that did not
+         * happen are owed a stand-in each: Sunday's, in place of Thursday's. */
+        const usec_t sat = at(2026, 11, 28, 10, 0);
+        _cleanup_(sessions_freep) struct limber_session *s = NULL;
+        p = plan((struct limber_plan_input) { .config = c, .now = thu, .first_run = thu });
+        s = stored(&p);
+        size_t n = p.n_sessions;
+        limber_plan_free(&p);
+        p = plan((struct limber_plan_input) { .config = c, .now = sat, .first_run = thu, .sessions = s,
+                                              .n_sessions = n });
+        CHECK_INT(p.week_smr_target, 1);
+        CHECK_INT(p.week_cardio_target, 86);
+        const struct limber_plan_session *walk = find(&p, "cardio_20261123_2");
+        CHECK(walk && walk->session.status == LIMBER_STATUS_PLANNED && !walk->changed);
+        const struct limber_plan_session *stand_in = find(&p, "cardio_20261123_3");
+        CHECK(stand_in && stand_in->session.start == at(2026, 11, 29, 12, 0) &&
+              strcmp(stand_in->session.replaces, "cardio_20261123_0") == 0);
+        limber_plan_free(&p);
+
+        /* First run on Thursday at 21:30: Thursday's evening and midday are past.
+         * Rule 1: still 1 of the share; the first evening, Friday 18:30.
+         * Rule 5: still 86 min; Friday to Sunday hold 3 x 30 = 90: 3 walks. */
+        const usec_t late = at(2026, 11, 26, 21, 30);
+        const struct want thursday_late[] = {
+                WALK("cardio_20261123_0", at(2026, 11, 27, 12, 0), why_86),
+                WEEKLY("weekly_20261123_0", at(2026, 11, 27, 18, 30), FIRST),
+                WALK("cardio_20261123_1", at(2026, 11, 28, 12, 0), why_86),
+                WALK("cardio_20261123_2", at(2026, 11, 29, 12, 0), why_86),
+                WEEKLY("weekly_20261130_0", at(2026, 11, 30, 18, 30), FIRST),
+                WEEKLY("weekly_20261130_1", at(2026, 12, 2, 18, 30), SECOND),
+                WEEKLY("weekly_20261207_0", at(2026, 12, 7, 18, 30), FIRST),
+                WEEKLY("weekly_20261207_1", at(2026, 12, 9, 18, 30), SECOND),
+        };
+        p = plan((struct limber_plan_input) { .config = c, .now = late, .first_run = late });
+        check_new_plan("first run on Thursday evening", &p, c, late, thursday_late, ELEMENTSOF(thursday_late));
+        check_unplaced("first run on Thursday evening", &p, NULL, 0);
+        limber_plan_free(&p);
+
+        /* First run on Sunday 29 Nov, 10:00: 1 of 7 days.
+         * Rule 1: 2 x 1/7 = 0.29, no session this week. Next week: Monday 30 Nov and
+         * Wednesday 2 Dec; then Monday 7 and Wednesday 9 Dec.
+         * Rule 5: 150 x 1/7 = 21.4, 21 min: one walk, Sunday 12:00. */
+        const usec_t sun = at(2026, 11, 29, 10, 0);
+        const struct want sunday[] = {
+                WALK("cardio_20261123_0", at(2026, 11, 29, 12, 0), "week's cardio 0/21 min"),
+                WEEKLY("weekly_20261130_0", at(2026, 11, 30, 18, 30), FIRST),
+                WEEKLY("weekly_20261130_1", at(2026, 12, 2, 18, 30), SECOND),
+                WEEKLY("weekly_20261207_0", at(2026, 12, 7, 18, 30), FIRST),
+                WEEKLY("weekly_20261207_1", at(2026, 12, 9, 18, 30), SECOND),
+        };
+        p = plan((struct limber_plan_input) { .config = c, .now = sun, .first_run = sun });
+        check_new_plan("first run on Sunday", &p, c, sun, sunday, ELEMENTSOF(sunday));
+        check_unplaced("first run on Sunday", &p, NULL, 0);
+        CHECK_INT(p.week_smr_target, 0);
+        CHECK_INT(p.week_cardio_target, 21);
+        limber_plan_free(&p);
+
+        /* The room limits the share. 7 sessions a week, min_gap 1d, no cardio; first run
+         * on Thursday at 21:30: 7 x 4/7 = 4, but only Friday to Sunday are ahead: 3, and
+         * nothing unplaced. Next week, Monday to Sunday; the one after, Monday to
+         * Wednesday 9 Dec, the horizon's last day. */
+        c->smr.per_week = 7;
+        c->smr.min_gap = USEC_PER_DAY;
+        c->cardio.weekly_minutes = 0;
+        p = plan((struct limber_plan_input) { .config = c, .now = late, .first_run = late });
+        CHECK_INT(p.n_sessions, 3 + 7 + 3);
+        for (unsigned i = 0; i < 3 && i < p.n_sessions; i++) {
+                CHECK_CONTEXT("a week of 7 from Thursday evening, session %u", i);
+                CHECK_U64(p.sessions[i].session.start, at(2026, 11, 27 + i, 18, 30));
+                CHECK_INT(p.sessions[i].session.day, day(2026, 11, 23));
+        }
+        CHECK_CONTEXT_CLEAR();
+        check_unplaced("a week of 7 from Thursday evening", &p, NULL, 0);
+        CHECK_INT(p.week_smr_target, 3);
+        limber_plan_free(&p);
+
+        /* With the clock set back before the first run (Monday 23 Nov 10:00, first run
+         * on Thursday 3 Dec), the first run is not believed: the week asks in full,
+         * Monday to Sunday. */
+        p = plan((struct limber_plan_input) { .config = c, .now = MON_10, .first_run = at(2026, 12, 3, 10, 0) });
+        CHECK_INT(p.week_smr_target, 7);
+        const struct limber_plan_session *sunday_7th = find(&p, "weekly_20261123_6");
+        CHECK(sunday_7th && sunday_7th->session.start == at(2026, 11, 29, 18, 30));
+        check_unplaced("the clock set back before the first run", &p, NULL, 0);
+        limber_plan_free(&p);
+}
+
+static struct limber_session desk_break(unsigned slot, usec_t start, enum limber_session_status status) {
+        struct limber_session s = {
+                .kind = LIMBER_SESSION_MOBILITY, .rule = LIMBER_RULE_SITTING, .day = day(2026, 11, 23),
+                .slot = slot, .start = start, .end = start + 3 * MIN, .status = status,
+                .last_modified = start, .routine = "desk-break", .reason = "sitting for 30min",
+        };
+        limber_session_make_id(s.id, s.rule, s.day, s.slot);
+        return s;
+}
+
+/* Rule 4's breaks, as the reminders store them: a break nobody answered is missed once
+ * the next one is due, or at its end + grace; none is planned again, moved, or replaced. */
+static void test_breaks(void) {
+        _cleanup_(limber_config_freep) struct limber_config *c = config();
+        c->smr.per_week = 0;
+        c->cardio.weekly_minutes = 0;
+
+        /* Monday: a break at 09:00 nobody answered, one at 09:30 done, one at 09:40
+         * snoozed to 10:20, and one due now, at 10:00. */
+        struct limber_session breaks[] = {
+                desk_break(0, at(2026, 11, 23, 9, 0), LIMBER_STATUS_PLANNED),
+                desk_break(1, at(2026, 11, 23, 9, 30), LIMBER_STATUS_COMPLETED),
+                desk_break(2, at(2026, 11, 23, 10, 20), LIMBER_STATUS_SNOOZED),
+                desk_break(3, MON_10, LIMBER_STATUS_PLANNED),
+        };
+        static const struct {
+                unsigned h, m;
+                enum limber_session_status status[4];
+                bool changed[4];
+        } tests[] = {
+                /* 10:00: 09:00's is missed now; the snoozed one waits for 10:20. */
+                { 10, 0, { LIMBER_STATUS_MISSED, LIMBER_STATUS_COMPLETED, LIMBER_STATUS_SNOOZED, LIMBER_STATUS_PLANNED },
+                  { true, false, false, false } },
+                /* 10:30: the snoozed one came at 10:20, and a later break was made: missed. */
+                { 10, 30, { LIMBER_STATUS_MISSED, LIMBER_STATUS_COMPLETED, LIMBER_STATUS_MISSED, LIMBER_STATUS_PLANNED },
+                  { true, false, true, false } },
+                /* 11:02: the last one is within its hour of grace after 10:03. */
+                { 11, 2, { LIMBER_STATUS_MISSED, LIMBER_STATUS_COMPLETED, LIMBER_STATUS_MISSED, LIMBER_STATUS_PLANNED },
+                  { true, false, true, false } },
+                /* 11:03: its grace is over. */
+                { 11, 3, { LIMBER_STATUS_MISSED, LIMBER_STATUS_COMPLETED, LIMBER_STATUS_MISSED, LIMBER_STATUS_MISSED },
+                  { true, false, true, true } },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+                usec_t now = at(2026, 11, 23, tests[i].h, tests[i].m);
+                struct limber_plan p = plan((struct limber_plan_input) {
+                        .config = c, .now = now, .sessions = breaks, .n_sessions = ELEMENTSOF(breaks) });
+                CHECK_CONTEXT("breaks at %02u:%02u", tests[i].h, tests[i].m);
+                CHECK_INT(p.n_sessions, ELEMENTSOF(breaks));
+                for (size_t j = 0; j < ELEMENTSOF(breaks); j++) {
+                        const struct limber_plan_session *x = find(&p, breaks[j].id);
+                        CHECK_CONTEXT("breaks at %02u:%02u: %s", tests[i].h, tests[i].m, breaks[j].id);
+                        if (!CHECK(x))
+                                continue;
+                        CHECK_INT(x->session.status, tests[i].status[j]);
+                        CHECK_INT(x->changed, tests[i].changed[j]);
+                        CHECK_U64(x->session.start, breaks[j].start);
+                        CHECK_U64(x->session.last_modified, tests[i].changed[j] ? now : breaks[j].last_modified);
+                }
+                check_unplaced("breaks", &p, NULL, 0);
+                limber_plan_free(&p);
+        }
+        CHECK_CONTEXT_CLEAR();
+}
+
 static void test_next_wakeup(void) {
         _cleanup_(limber_config_freep) struct limber_config *c = config();
 
@@ -1674,6 +1940,9 @@ int main(void) {
         test_zone_change();
         test_ignored_week();
         test_reasons();
+        test_weekday_windows();
+        test_first_week();
+        test_breaks();
         test_next_wakeup();
         return check_summary("test-planner");
 }
