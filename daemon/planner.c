@@ -718,8 +718,8 @@ static unsigned cardio_ask(const struct ctx *x) {
 /* Rule 1: per_week SMR sessions each ISO week (the first week: its share), min_gap
  * apart; workouts' sessions and done ones count. Sessions planned before keep their
  * day while it still works, so a change elsewhere in the week moves as few of them as
- * it can; the rest go on the earliest free evenings. One that did not happen gets one stand-in on another evening;
- * a stand-in gets none. */
+ * it can; the rest go on the earliest free evenings. One that did not happen gets one
+ * stand-in on another evening; a stand-in gets none. */
 static void rule_weekly(struct ctx *x) {
         const struct limber_config *c = x->c;
 
