@@ -8,7 +8,10 @@ a real systemd user manager:
   and the first D-Bus call starts limberd through systemd;
 - `systemctl --user reload limberd` fails when the new configuration is rejected, and
   the reload command's output (which the journal gets) names file:line; it succeeds
-  with a good file.
+  with a good file;
+- on a compositor without graphical-session.target, the README's line for its config
+  starts limberd at login with the display in its environment, and only reloads it
+  when run again.
 
 The manager is /lib/systemd/systemd --user, run as an unprivileged user (created when
 missing) in a home folder of the test's own. It needs a cgroup of its own and a
@@ -259,6 +262,25 @@ def main():
         manager.systemctl("reload", "limberd")
         out = manager.busctl("get-property", BUS, OBJECT, BUS, "SittingLimit").stdout.split()
         check(out == ["t", str(45 * 60 * 10**6)], f"the reloaded max_sitting = 45min is not in force: {out}")
+        manager.systemctl("stop", "limberd")
+
+        # A compositor without graphical-session.target (sway, river, Hyprland): the
+        # README's line in its config starts limberd at login with the display in its
+        # environment, and run again (the compositor's config reloaded) only reloads it.
+        exec_line = next(line[len("exec "):] for line in open(os.path.join(SRC, "README.md"))
+                         if line.startswith("exec systemctl --user import-environment"))
+        compositor_env = dict(manager.env, WAYLAND_DISPLAY="wayland-limber-test", SWAYSOCK="/nonexistent")
+        run("sh", "-c", exec_line, env=compositor_env, user=user)
+        check(manager.systemctl("is-active", "limberd", ok=False).stdout.strip() == "active",
+              f"the compositor's line did not start limberd: {exec_line}")
+        pid = manager.systemctl("show", "--property=MainPID", "--value", "limberd").stdout.strip()
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            environ = f.read().split(b"\0")
+        check(b"WAYLAND_DISPLAY=wayland-limber-test" in environ,
+              "limberd started by the compositor's line has no WAYLAND_DISPLAY")
+        run("sh", "-c", exec_line, env=compositor_env, user=user)
+        again = manager.systemctl("show", "--property=MainPID", "--value", "limberd").stdout.strip()
+        check(again == pid, f"the compositor's line run again restarted limberd ({pid} -> {again})")
         manager.systemctl("stop", "limberd")
     finally:
         if manager:
