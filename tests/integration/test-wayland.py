@@ -242,6 +242,9 @@ def test(ctx):
                                                  os.path.join(os.environ['LIMBER_SOURCE_ROOT'], 'conf', 'routines'))
         os.environ['LIMBERD'] = limberd     # what the harness runs
         args = ['--routine-dir', routines]  # the last one counts
+        # On a fixed clock (LIMBER_TEST_NOW) the user's limberd preloads the timerfd shim.
+        if os.environ.get('LIMBER_FAKETIME_TIMERFD'):
+            os.environ['LIMBER_FAKETIME_TIMERFD'] = desk.copy_in(os.environ['LIMBER_FAKETIME_TIMERFD'])[0]
     desk.start_sway()
     display_appears(ctx, desk, user, plugin, args)
 
