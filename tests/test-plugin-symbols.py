@@ -6,13 +6,16 @@ nor a plugin and limberd, can ever bind to each other's functions by name."""
 import subprocess
 import sys
 
-# What the linker defines in every shared object.
-LINKER = {'__bss_start', '_edata', '_end', '_init', '_fini'}
+# What the linker defines in every shared object. Names that begin with two
+# underscores are the toolchain's (the sanitizers' __odr_asan.* among them): C
+# reserves them, so no plugin's own code defines one.
+LINKER = {'_edata', '_end', '_init', '_fini'}
 
 
 def exported(path):
     out = subprocess.run(['nm', '-D', '--defined-only', path], capture_output=True, text=True, check=True).stdout
-    return {line.split()[-1] for line in out.splitlines() if line.strip()} - LINKER
+    names = {line.split()[-1] for line in out.splitlines() if line.strip()}
+    return {n for n in names if not n.startswith('__')} - LINKER
 
 
 def main(paths):
