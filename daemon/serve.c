@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,16 +86,17 @@ static void set_error(struct limber_daemon *d, const char *format, ...) {
         va_end(ap);
 }
 
-static const char *bracket_open(const struct limber_listen *l) {
-        return strchr(l->host, ':') ? "[" : "";
-}
-
-static const char *bracket_close(const struct limber_listen *l) {
-        return strchr(l->host, ':') ? "]" : "";
+/* "127.0.0.1:8737", "[::1]:8737": the host, in brackets when IPv6, and port. */
+#define ADDRESS_MAX (sizeof ((struct limber_listen *) NULL)->host + sizeof "[]:65535")
+static const char *address(const struct limber_listen *l, unsigned port, char buf[static ADDRESS_MAX]) {
+        bool v6 = strchr(l->host, ':');
+        snprintf(buf, ADDRESS_MAX, "%s%s%s:%u", v6 ? "[" : "", l->host, v6 ? "]" : "", port);
+        return buf;
 }
 
 static void start(struct limber_daemon *d, const struct limber_listen *configured) {
         struct limber_listen l = *configured;
+        char where[ADDRESS_MAX];
         int r;
 
         if (!l.enabled)
@@ -122,21 +124,19 @@ static void start(struct limber_daemon *d, const struct limber_listen *configure
 
         if (r == -EADDRINUSE) {
                 set_error(d, "port %u is taken by another program", l.port);
-                log_warning("Cannot serve the feed on %s%s%s:%u: the port is taken by another program; "
-                            "the feed file still works", bracket_open(&l), l.host, bracket_close(&l), l.port);
+                log_warning("Cannot serve the feed on %s: the port is taken by another program; "
+                            "the feed file still works", address(&l, l.port, where));
                 return;
         }
         if (r < 0) {
-                set_error(d, "cannot serve the feed on %s%s%s:%u: %s", bracket_open(&l), l.host, bracket_close(&l),
-                          l.port, strerror(-r));
-                log_warning_errno(r, "Cannot serve the feed on %s%s%s:%u; the feed file still works",
-                                  bracket_open(&l), l.host, bracket_close(&l), l.port);
+                set_error(d, "cannot serve the feed on %s: %s", address(&l, l.port, where), strerror(-r));
+                log_warning_errno(r, "Cannot serve the feed on %s; the feed file still works", where);
                 return;
         }
 
         char *url;
-        if (asprintf(&url, "http://%s%s%s:%u/%s/limber.ics", bracket_open(&l), l.host, bracket_close(&l),
-                     limber_http_port(d->http), d->feed_token) >= 0) {
+        if (asprintf(&url, "http://%s/%s/limber.ics", address(&l, limber_http_port(d->http), where),
+                     d->feed_token) >= 0) {
                 free(d->feed_url);
                 d->feed_url = url;
         }
