@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "plugins.h"
+#include "util.h"
 
 #define MANAGER_NAME      "org.freedesktop.systemd1"
 #define MANAGER_PATH      "/org/freedesktop/systemd1"
@@ -33,7 +34,7 @@ static int apply_environment(struct limber_daemon *d, sd_bus_message *m) {
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_read(m, "s", &entry)) > 0)
-                for (size_t i = 0; i < sizeof display_variables / sizeof *display_variables; i++) {
+                for (size_t i = 0; i < ELEMENTSOF(display_variables); i++) {
                         size_t n = strlen(display_variables[i]);
                         if (strncmp(entry, display_variables[i], n) != 0 || entry[n] != '=' || entry[n + 1] == '\0')
                                 continue;
