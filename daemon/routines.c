@@ -14,7 +14,9 @@
 /* The longest line a routine may have, in bytes without its newline: a step is one
  * line, and a careful one can run to a paragraph. */
 #define ROUTINE_MAX_LINE 4096
-#define TOO_LONG "line longer than 4096 bytes"
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define TOO_LONG "line longer than " STRINGIFY(ROUTINE_MAX_LINE) " bytes"
 
 /* Stands for a value too long for inih's line buffer (200 bytes in most builds): inih
  * parses "key = MARK" and the handler takes the real value from long_value. */
